@@ -1,0 +1,161 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  hostHeaderValidation,
+  localhostHostValidation,
+  localhostOriginValidation,
+  originValidation,
+  toNodeHandler,
+} from '@modelcontextprotocol/node';
+import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
+import type { Logger } from 'pino';
+import { AuthError, type BearerVerifier } from './auth.js';
+import type { PromMetrics } from './metrics.js';
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** Hostnames accepted in Host (and Origin) headers; defaults to loopback names. */
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+  /** Bearer JWT verification; absent means no auth (loopback or explicit opt-out only). */
+  verifier?: BearerVerifier;
+  /** Audience/resource name used in the WWW-Authenticate challenge. */
+  realm: string;
+  /**
+   * OAuth protected-resource metadata (RFC 9728), served at /.well-known/oauth-protected-resource
+   * and pointed to from every 401, so hosts can find where to get a token.
+   */
+  resourceMetadata?: { resource: string; authorizationServers: string[]; scopes: string[] };
+  log: Logger;
+  metrics: PromMetrics;
+  /** Resolves when dependencies (the database) answer; /readyz reports it. */
+  ready: () => Promise<void>;
+}
+
+export interface HttpHandle {
+  url: string;
+  /** Starts shutting down: /readyz answers 503, new MCP requests get 503, no new connections. */
+  stopAccepting(): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Serves Streamable HTTP (both eras, stateless) on /mcp with health, readiness and metrics endpoints. */
+export async function runHttp(factory: McpServerFactory, options: HttpOptions): Promise<HttpHandle> {
+  const { log } = options;
+  const mcp = createMcpHandler(factory, {
+    onerror: (error) => log.warn({ err: error }, 'http protocol error'),
+  });
+  const serveMcp = toNodeHandler(mcp, {
+    maxRequestBodySize: MAX_BODY_BYTES,
+    onerror: (error) => log.warn({ err: error }, 'http transport error'),
+  });
+  const checkHost = options.allowedHosts
+    ? hostHeaderValidation(options.allowedHosts)
+    : localhostHostValidation();
+  const checkOrigin = options.allowedOrigins
+    ? originValidation(options.allowedOrigins)
+    : localhostOriginValidation();
+
+  const server = createServer((req, res) => {
+    void route(req, res).catch((error: unknown) => {
+      log.error({ err: error }, 'http request failed');
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  });
+
+  let draining = false;
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (draining && (path === '/readyz' || path === '/mcp')) {
+      res.setHeader('Retry-After', '1');
+      return json(res, 503, { status: 'shutting down' });
+    }
+    if (path === '/readyz') {
+      try {
+        await options.ready();
+        return json(res, 200, { status: 'ready' });
+      } catch (error) {
+        log.warn({ err: error }, 'not ready');
+        return json(res, 503, { status: 'unavailable' });
+      }
+    }
+    if (
+      (path === '/.well-known/oauth-protected-resource' ||
+        path === '/.well-known/oauth-protected-resource/mcp') &&
+      options.resourceMetadata
+    ) {
+      const { resource, authorizationServers, scopes } = options.resourceMetadata;
+      return json(res, 200, {
+        resource,
+        authorization_servers: authorizationServers,
+        scopes_supported: scopes,
+        bearer_methods_supported: ['header'],
+      });
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': options.metrics.registry.contentType });
+      res.end(await options.metrics.registry.metrics());
+      return;
+    }
+    if (path !== '/mcp') return json(res, 404, { error: 'not found; the MCP endpoint is /mcp' });
+    if (!checkHost(req, res) || !checkOrigin(req, res)) return;
+    if (options.verifier) {
+      try {
+        (req as IncomingMessage & { auth?: unknown }).auth = await options.verifier(
+          req.headers.authorization,
+        );
+      } catch (error) {
+        if (!(error instanceof AuthError)) throw error;
+        res.setHeader(
+          'WWW-Authenticate',
+          `Bearer realm="${options.realm}", error="invalid_token", error_description="${error.message}"` +
+            (options.resourceMetadata ? `, resource_metadata="${metadataUrl(req)}"` : ''),
+        );
+        return json(res, 401, { error: 'unauthorized', detail: error.message });
+      }
+    }
+    await serveMcp(req, res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  let closed: Promise<void> | undefined;
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}/mcp`;
+  log.info({ url }, 'http server listening');
+  return {
+    url,
+    stopAccepting: () => {
+      draining = true;
+      closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+    },
+    close: async () => {
+      closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await mcp.close();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+// The metadata URL as the client reached us (the Host header was validated before this runs;
+// behind a TLS-terminating proxy, X-Forwarded-Proto says https).
+function metadataUrl(req: IncomingMessage): string {
+  const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  return `${proto}://${req.headers.host ?? 'localhost'}/.well-known/oauth-protected-resource/mcp`;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,223 @@
+import { request } from 'node:http';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnServerProcess, type ServerProcess } from '../src/testing/index.js';
+import { CORE_DIR, NOTES_NODE_ARGS, useServerDatabase } from './support/notes-process.js';
+
+const SECRET = 'a-test-signing-secret-that-is-long-enough-0123456789';
+const servers = useServerDatabase();
+
+async function startServer(
+  env: Record<string, string> = {},
+): Promise<{ server: ServerProcess; url: string }> {
+  const server = spawnServerProcess(process.execPath, [...NOTES_NODE_ARGS, '--http', '--port', '0'], {
+    cwd: CORE_DIR,
+    env: servers.env({ LOG_LEVEL: 'info', ...env }),
+  });
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const line = server.stderr.find((l) => l.includes('serving MCP on'));
+    if (line) return { server, url: /(http:\/\/\S+)/.exec(line)![1]! };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  server.child.kill('SIGKILL');
+  throw new Error(`server did not start: ${server.stderr.join('\n')}`);
+}
+
+function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+});
+const POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+describe('HTTP without auth (loopback)', () => {
+  let server: ServerProcess;
+  let url: string;
+  beforeAll(async () => {
+    ({ server, url } = await startServer());
+  });
+  afterAll(async () => {
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it.each(['modern', 'legacy'] as const)(
+    'serves a %s client: tools/list and a tools/call round trip',
+    async (era) => {
+      const client = new Client(
+        { name: 'http-test', version: '0' },
+        era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+      );
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      try {
+        expect(client.getProtocolEra()).toBe(era);
+        expect((await client.listTools()).tools.map((t) => t.name)).toContain('add_note');
+        const result = await client.callTool({
+          name: 'add_note',
+          arguments: { title: `http-${era}`, body: '', idempotency_key: `http-${era}-${Date.now()}` },
+        });
+        expect(result.structuredContent).toMatchObject({ note: { title: `http-${era}` }, replayed: false });
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
+  it('serves the v1 SDK client', async () => {
+    const client = new V1Client({ name: 'v1-host', version: '0' });
+    await client.connect(new V1HttpTransport(new URL(url)));
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('add_note');
+      const result = await client.callTool({
+        name: 'add_note',
+        arguments: { title: 'http-v1', body: '', idempotency_key: `http-v1-${Date.now()}` },
+      });
+      expect(result.structuredContent).toMatchObject({ note: { title: 'http-v1' } });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('answers /healthz, /readyz and /metrics', async () => {
+    const base = url.replace(/\/mcp$/, '');
+    expect((await raw(`${base}/healthz`, {})).status).toBe(200);
+    expect(JSON.parse((await raw(`${base}/readyz`, {})).body)).toEqual({ status: 'ready' });
+    const metrics = await raw(`${base}/metrics`, {});
+    expect(metrics.body).toMatch(/bounded_tool_calls_total\{[^}]*tool="add_note"[^}]*\} \d+/);
+  });
+
+  it('refuses a foreign Host or Origin (DNS rebinding)', async () => {
+    expect(
+      (await raw(url, { method: 'POST', headers: { ...POST_HEADERS, host: 'evil.example' }, body: INIT }))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await raw(url, {
+          method: 'POST',
+          headers: { ...POST_HEADERS, origin: 'http://evil.example' },
+          body: INIT,
+        })
+      ).status,
+    ).toBe(403);
+    expect((await raw(url, { method: 'POST', headers: POST_HEADERS, body: INIT })).status).toBe(200);
+  });
+});
+
+describe('HTTP with bearer JWT auth', () => {
+  let server: ServerProcess;
+  let url: string;
+  beforeAll(async () => {
+    ({ server, url } = await startServer({
+      AUTH_JWT_SECRET: SECRET,
+      AUTH_AUDIENCE: 'notes-api',
+      AUTH_AUTHORIZATION_SERVERS: 'https://auth.example.test',
+    }));
+  });
+  afterAll(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  });
+
+  const token = (claims: { aud?: string; sub?: string; scope?: string; expiresIn?: string }) =>
+    new SignJWT({ scope: claims.scope ?? '' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.sub ?? 'alice')
+      .setAudience(claims.aud ?? 'notes-api')
+      .setIssuedAt()
+      .setExpirationTime(claims.expiresIn ?? '5m')
+      .sign(new TextEncoder().encode(SECRET));
+
+  it('refuses a missing, wrongly addressed or expired token with 401 and a challenge', async () => {
+    const missing = await raw(url, { method: 'POST', headers: POST_HEADERS, body: INIT });
+    expect(missing.status).toBe(401);
+    const challenge = String(missing.headers['www-authenticate']);
+    expect(challenge).toMatch(/^Bearer /);
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)![1]!;
+    const metadata = JSON.parse((await raw(metadataUrl, {})).body) as Record<string, unknown>;
+    expect(metadata).toMatchObject({
+      resource: 'notes-api',
+      authorization_servers: ['https://auth.example.test'],
+      scopes_supported: ['notes:write'],
+    });
+    const wrongAud = await raw(url, {
+      method: 'POST',
+      headers: { ...POST_HEADERS, authorization: `Bearer ${await token({ aud: 'other' })}` },
+      body: INIT,
+    });
+    expect(wrongAud.status).toBe(401);
+    const noExpiry = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setAudience('notes-api')
+      .sign(new TextEncoder().encode(SECRET));
+    expect(
+      (
+        await raw(url, {
+          method: 'POST',
+          headers: { ...POST_HEADERS, authorization: `Bearer ${noExpiry}` },
+          body: INIT,
+        })
+      ).status,
+    ).toBe(401);
+    const expired = await raw(url, {
+      method: 'POST',
+      headers: { ...POST_HEADERS, authorization: `Bearer ${await token({ expiresIn: '-1m' })}` },
+      body: INIT,
+    });
+    expect(expired.status).toBe(401);
+  });
+
+  it('serves a valid token and scopes idempotency keys by its subject', async () => {
+    const connect = async (sub: string) => {
+      const client = new Client(
+        { name: 'auth-test', version: '0' },
+        { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+      );
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { authorization: `Bearer ${await token({ sub })}` } },
+        }),
+      );
+      return client;
+    };
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    try {
+      const k = `shared-key-${Date.now()}`;
+      const a = await alice.callTool({
+        name: 'add_note',
+        arguments: { title: 'from alice', body: '', idempotency_key: k },
+      });
+      const b = await bob.callTool({
+        name: 'add_note',
+        arguments: { title: 'from bob', body: '', idempotency_key: k },
+      });
+      expect(a.structuredContent).toMatchObject({ note: { title: 'from alice' }, replayed: false });
+      expect(b.structuredContent).toMatchObject({ note: { title: 'from bob' }, replayed: false });
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadMigrations } from '../src/index.js';
+import {
+  connectClient,
+  createTestDatabase,
+  createTestRuntime,
+  type TestDatabase,
+} from '../src/testing/index.js';
+import { notesApp, notesMigrations, type NotesDeps } from './fixtures/notes-app.js';
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+});
+afterAll(async () => {
+  await testDb.close();
+});
+
+it('runs the handler once for 50 concurrent calls with one key, and all get the same result', async () => {
+  const deps: NotesDeps = { listBudgetChars: 16_000, runs: {}, addDelayMs: 100 };
+  const runtime = createTestRuntime({
+    app: notesApp,
+    db: testDb.db,
+    deps,
+    migrations: await loadMigrations(notesMigrations),
+  });
+  const client = await connectClient(runtime, { era: 'modern' });
+  try {
+    const args = { title: 'once', body: 'exactly', idempotency_key: `concurrent-${Date.now()}` };
+    const results = await Promise.all(Array.from({ length: 50 }, () => client.callTool('add_note', args)));
+    for (const r of results) expect(r.isError, JSON.stringify(r)).toBeFalsy();
+    const ids = new Set(results.map((r) => (r.structuredContent as { note: { id: string } }).note.id));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.structuredContent!.replayed === false)).toHaveLength(1);
+    expect(deps.runs.add_note).toBe(1);
+    const { rows } = await testDb.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM notes WHERE title = 'once'`,
+    );
+    expect(rows[0]!.n).toBe(1);
+    const audit = await testDb.db.query<{ n: number; replays: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE replayed)::int AS replays FROM bounded_audit WHERE idempotency_key = $1`,
+      [args.idempotency_key],
+    );
+    expect(audit.rows[0]).toEqual({ n: 50, replays: 49 });
+  } finally {
+    await client.close();
+  }
+});

@@ -1,0 +1,243 @@
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as V1StdioTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { describe, expect, it } from 'vitest';
+import { spawnServerProcess, type ServerProcess } from '../src/testing/index.js';
+import { CORE_DIR, NOTES_NODE_ARGS, useServerDatabase } from './support/notes-process.js';
+
+const NODE_ARGS = NOTES_NODE_ARGS;
+const CWD = CORE_DIR;
+const servers = useServerDatabase();
+const serverEnv = (extra: Record<string, string> = {}) => servers.env(extra);
+
+function inheritedEnv(extra: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries({ ...process.env, ...extra }).filter(
+      (e): e is [string, string] => typeof e[1] === 'string',
+    ),
+  );
+}
+
+/** Spawns the server and opens a 2025-era session over raw stdio (the reply to initialize has id 1). */
+async function startRawSession(env: Record<string, string> = serverEnv()): Promise<ServerProcess> {
+  const server = spawnServerProcess(process.execPath, NODE_ARGS, { cwd: CWD, env });
+  server.send({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+  });
+  await server.waitForMessage((m) => m.id === 1);
+  server.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  return server;
+}
+
+describe('stdio', () => {
+  it.each(['modern', 'legacy'] as const)(
+    'serves a %s client: tools/list and a tools/call round trip',
+    async (era) => {
+      const client = new Client(
+        { name: 'stdio-test', version: '0' },
+        era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+      );
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: NODE_ARGS,
+        cwd: CWD,
+        env: inheritedEnv(serverEnv()),
+        stderr: 'pipe',
+      });
+      await client.connect(transport);
+      try {
+        expect(client.getProtocolEra()).toBe(era);
+        const { tools } = await client.listTools();
+        expect(tools.map((t) => t.name)).toContain('add_note');
+        const result = await client.callTool({
+          name: 'add_note',
+          arguments: { title: `stdio-${era}`, body: 'b', idempotency_key: `stdio-key-${era}-${Date.now()}` },
+        });
+        expect(result.structuredContent).toMatchObject({ note: { title: `stdio-${era}` }, replayed: false });
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
+  it('serves the v1 SDK client (a legacy host)', async () => {
+    const client = new V1Client({ name: 'v1-host', version: '0' });
+    await client.connect(
+      new V1StdioTransport({
+        command: process.execPath,
+        args: NODE_ARGS,
+        cwd: CWD,
+        env: inheritedEnv(serverEnv()),
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('list_notes');
+      const result = await client.callTool({
+        name: 'add_note',
+        arguments: { title: 'v1', body: 'b', idempotency_key: `stdio-v1-${Date.now()}` },
+      });
+      expect(result.structuredContent).toMatchObject({ note: { title: 'v1' }, replayed: false });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('writes only JSON-RPC to stdout while logging at debug level on stderr, and exits when stdin closes', async () => {
+    const server = await startRawSession();
+    server.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    server.send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: {
+        name: 'add_note',
+        arguments: { title: 'raw', body: 'b', idempotency_key: `raw-key-${Date.now()}` },
+      },
+    });
+    server.send({
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'tools/call',
+      params: {
+        name: 'add_note',
+        arguments: { title: 'explode', body: 'b', idempotency_key: `raw-key-x-${Date.now()}` },
+      },
+    });
+    // Closing stdin right away: the replies still owed are written before the process exits.
+    server.child.stdin.end();
+    expect(await server.exited).toBe(0);
+    const answered = server.stdout.map((l) => (JSON.parse(l) as { id?: unknown }).id);
+    expect(answered.sort()).toEqual([1, 2, 3, 4]);
+    for (const line of server.stdout) {
+      const message = JSON.parse(line) as Record<string, unknown>;
+      expect(message.jsonrpc).toBe('2.0');
+    }
+    const debugLines = server.stderr.filter((l) => l.includes('"level":"debug"'));
+    expect(debugLines.length).toBeGreaterThan(0);
+    expect(server.stderr.some((l) => l.includes('"level":"error"') && l.includes('simulated crash'))).toBe(
+      true,
+    );
+  });
+
+  it('answers every request that carries an id, however odd, even an oversized one, and keeps serving', async () => {
+    const server = await startRawSession();
+    const odd: unknown[] = [
+      { jsonrpc: '2.0', id: 10, method: 'tools/call', params: null },
+      { jsonrpc: '2.0', id: 11, method: 'tools/call', params: [1, 2] },
+      { jsonrpc: '2.0', id: 12, method: 'tools/call', params: { name: 42 } },
+      {
+        jsonrpc: '2.0',
+        id: 13,
+        method: 'tools/call',
+        params: { name: 'add_note', arguments: 'not an object' },
+      },
+      { jsonrpc: '2.0', id: 14, method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } },
+      { jsonrpc: '2.0', id: 15, method: 'no/such/method', params: {} },
+      { jsonrpc: '2.0', id: 'sixteen', method: 'tools/list', params: { cursor: 12 } },
+      { jsonrpc: '2.0', id: 17, method: 'resources/read', params: { uri: 'notes://notes/../../etc/passwd' } },
+      {
+        jsonrpc: '2.0',
+        id: 18,
+        method: 'prompts/get',
+        params: { name: 'summarize_notes', arguments: { topic: 7 } },
+      },
+      {
+        jsonrpc: '2.0',
+        id: 19,
+        method: 'tools/call',
+        params: {
+          name: 'add_note',
+          arguments: { title: 'x'.repeat(100_000), body: '', idempotency_key: 'odd-key-19' },
+        },
+      },
+    ];
+    for (const message of odd) server.send(message);
+    for (const message of odd) {
+      const id = (message as { id: unknown }).id;
+      const reply = await server.waitForMessage((m) => m.id === id);
+      expect(reply.result !== undefined || reply.error !== undefined).toBe(true);
+    }
+    const ids = server.stdout.map((l) => (JSON.parse(l) as { id?: unknown }).id);
+    for (const message of odd)
+      expect(ids.filter((i) => i === (message as { id: unknown }).id)).toHaveLength(1);
+
+    // The official SDK clients write "id" last, after the (here oversized) params.
+    const big = 'x'.repeat(5 * 1024 * 1024);
+    server.send(
+      `{"method":"tools/call","params":{"name":"add_note","arguments":{"title":"big","body":"${big}","idempotency_key":"odd-key-20"}},"jsonrpc":"2.0","id":20}`,
+    );
+    const tooLarge = await server.waitForMessage((m) => m.id === 20);
+    expect(tooLarge.error).toMatchObject({ code: -32600, message: expect.stringMatching(/too large/) });
+    server.send('[{"jsonrpc":"2.0","id":30,"method":"tools/list"}]');
+    const batch = await server.waitForMessage((m) => m.id === 30);
+    expect(batch.error).toMatchObject({ code: -32600, message: expect.stringMatching(/batch/) });
+    server.send('{"this is": not json');
+    await server.waitForMessage((m) => m.id === null && (m.error as { code: number }).code === -32700);
+    server.send({ jsonrpc: '2.0', id: 21, method: 'tools/list' });
+    const after = await server.waitForMessage((m) => m.id === 21);
+    expect((after.result as { tools: unknown[] }).tools.length).toBeGreaterThan(0);
+    expect(server.stderr.some((l) => l.includes('exceeded'))).toBe(true);
+    server.child.stdin.end();
+    expect(await server.exited).toBe(0);
+  });
+
+  it('drains an in-flight call on SIGTERM before exiting', async () => {
+    const server = await startRawSession();
+    server.send({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'sleep', arguments: { ms: 1500 } },
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    server.child.kill('SIGTERM');
+    const reply = await server.waitForMessage((m) => m.id === 2, 10_000);
+    expect(
+      (reply.result as { structuredContent: { slept_ms: number } }).structuredContent.slept_ms,
+    ).toBeGreaterThanOrEqual(1400);
+    expect(await server.exited).toBe(0);
+  });
+
+  it('resumes a phased call killed between its steps from the recorded step, through the tool wrapper', async () => {
+    const env = serverEnv({ IDEMPOTENCY_LEASE_MS: '1000' });
+    const call = {
+      name: 'publish_note',
+      arguments: { title: 'resumable', idempotency_key: `phased-${Date.now()}` },
+    };
+    const crashing = await startRawSession({ ...env, NOTES_CRASH_AFTER_STEP: 'draft' });
+    crashing.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: call });
+    expect(await crashing.exited).toBeNull(); // killed by SIGKILL, no reply
+    await new Promise((r) => setTimeout(r, 1_200)); // let the dead holder's lease lapse
+
+    const retry = await startRawSession(env);
+    retry.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: call });
+    const reply = await retry.waitForMessage((m) => m.id === 2);
+    const data = (
+      reply.result as { structuredContent: { draft_pid: number; publish_pid: number; replayed: boolean } }
+    ).structuredContent;
+    expect(data.replayed).toBe(false);
+    expect(data.draft_pid).toBe(crashing.child.pid); // the recorded step was not run again
+    expect(data.publish_pid).toBe(retry.child.pid);
+    retry.send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'count_effects', arguments: {} },
+    });
+    const counted = await retry.waitForMessage((m) => m.id === 3);
+    expect(
+      (counted.result as { structuredContent: { steps: Record<string, number> } }).structuredContent.steps,
+    ).toEqual({
+      draft: 1,
+      publish: 1,
+    });
+    retry.child.stdin.end();
+    expect(await retry.exited).toBe(0);
+  });
+});

@@ -1,0 +1,41 @@
+// Shared by the tests that spawn the notes fixture as a real process (stdio and HTTP).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../src/testing/index.js';
+
+export const NOTES_MAIN = fileURLToPath(new URL('../fixtures/notes-main.ts', import.meta.url));
+/** Runs the TypeScript entry point directly, with workspace packages resolved to their sources. */
+export const NOTES_NODE_ARGS = ['--conditions=@bounded/source', '--import', 'tsx', NOTES_MAIN];
+export const CORE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Registers hooks that provide a database for spawned servers; `env()` gives a server the run's
+ * PostgreSQL schema (TEST_DATABASE_URL) or a PGlite directory of its own.
+ */
+export function useServerDatabase(): {
+  env(extra?: Record<string, string>): Record<string, string>;
+  db(): TestDatabase;
+} {
+  let testDb: TestDatabase;
+  let dataDir: string;
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), 'bounded-notes-'));
+  });
+  afterAll(async () => {
+    await testDb.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return {
+    db: () => testDb,
+    env(extra = {}) {
+      const base: Record<string, string> = { LOG_LEVEL: 'debug', ...extra };
+      if (testDb.url) base.DATABASE_URL = testDb.url;
+      else base.BOUNDED_DATA_DIR = join(dataDir, `pglite-${Math.random().toString(36).slice(2)}`);
+      return base;
+    },
+  };
+}
