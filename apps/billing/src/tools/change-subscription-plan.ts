@@ -1,0 +1,145 @@
+import { idempotencyKey } from '@bounded/core';
+import { z } from 'zod';
+import { clockOf } from '../config.js';
+import { formatMoney } from '../domain/money.js';
+import { isoDate } from '../domain/periods.js';
+import { requireCustomer } from '../store/customers.js';
+import { requireActivePlan } from '../store/plans.js';
+import type { PlanChangeQuote } from '../domain/proration.js';
+import type { IssuedInvoice } from '../store/invoicing.js';
+import { changePlanNow, schedulePlanChange, type PlanChange } from '../store/plan-changes.js';
+import { defineBillingTool } from './define-billing-tool.js';
+import { customerId, InvoiceOut, invoiceOut, SubscriptionOut, subscriptionOut } from './shapes.js';
+
+const ProrationLineOut = z.object({
+  kind: z.enum(['proration_credit', 'proration_charge']),
+  description: z.string(),
+  amount_minor: z.number().int().describe('Negative for the credit on the old plan'),
+  amount: z.string(),
+});
+
+function prorationOut(quote: PlanChangeQuote, currency: string) {
+  return {
+    remaining_days: quote.remainingDays,
+    period_days: quote.periodDays,
+    lines: quote.lines.map((l) => ({
+      kind: l.kind,
+      description: l.description,
+      amount_minor: Number(l.amountMinor),
+      amount: formatMoney(l.amountMinor, currency),
+    })),
+    net_minor: Number(quote.netMinor),
+  };
+}
+
+// Just the identity and total: credit from the change itself may settle part of it afterwards.
+const RenewalOut = z.object({ invoice_id: z.string(), total_minor: z.number().int(), total: z.string() });
+
+function renewalOut({ invoice }: IssuedInvoice): z.input<typeof RenewalOut> {
+  return {
+    invoice_id: invoice.id,
+    total_minor: Number(invoice.totalMinor),
+    total: formatMoney(invoice.totalMinor, invoice.currency),
+  };
+}
+
+/** Names the invoices for periods that had ended before the change (usually there are none). */
+function renewalsText(renewals: IssuedInvoice[], planName: string): string {
+  if (renewals.length === 0) return '';
+  const invoices = renewals
+    .map(({ invoice }) => `${invoice.id} (${formatMoney(invoice.totalMinor, invoice.currency)})`)
+    .join(', ');
+  return ` First, periods that had already ended were invoiced on ${planName}: ${invoices}.`;
+}
+
+/** The proration lines, then what they came to. */
+function changeText(change: PlanChange, currency: string): string {
+  const money = (amount: bigint) => formatMoney(amount, currency);
+  if (!change.quote) return ' The trial continues on the new plan.';
+  const lines = change.quote.lines.map((l) => `\n- ${l.description}: ${money(l.amountMinor)}`).join('');
+  const { netMinor } = change.quote;
+  const invoice = change.issued?.invoice;
+  if (netMinor < 0n) return `${lines}\nNet ${money(netMinor)}: ${money(-netMinor)} became account credit.`;
+  return `${lines}\nNet ${money(netMinor)} on ${invoice?.id ?? 'no invoice'}, amount due ${money(invoice?.amountDueMinor ?? 0n)}.`;
+}
+
+export const changeSubscriptionPlan = defineBillingTool({
+  name: 'change_subscription_plan',
+  title: 'Change subscription plan',
+  description:
+    "Moves a customer's subscription to another plan in the same currency. when='now' switches today and invoices " +
+    'the difference, prorated to the day and shown line by line: a credit for the unused days of the old plan and a ' +
+    'charge for the same days of the new one (monthly ↔ yearly starts a new period today and charges it in full). ' +
+    'Each line is rounded to the nearest minor unit, halves up. If the credit exceeds the charge the surplus becomes ' +
+    "account credit. Account credit is applied to the invoice. when='period_end' schedules the switch for the end of " +
+    'the current period with no charge now (replacing any earlier schedule). During a trial the plan just switches. ' +
+    'A period that ended before its renewal ran is first invoiced on the old plan (renewal_invoices). ' +
+    'It does not cancel subscriptions.',
+  input: z.object({
+    customer_id: customerId,
+    new_plan_id: z.string().min(1).max(80).describe('Plan to move to (plan_…), from billing://plans.'),
+    when: z
+      .enum(['now', 'period_end'])
+      .describe("'now' (prorated today) or 'period_end' (at the next renewal)."),
+    idempotency_key: idempotencyKey(),
+  }),
+  output: z.object({
+    subscription: SubscriptionOut,
+    previous_plan_id: z.string(),
+    effective_at: z.string().describe('When the new plan takes over (RFC 3339, UTC)'),
+    proration: z
+      .object({
+        remaining_days: z.number().int(),
+        period_days: z.number().int(),
+        lines: z.array(ProrationLineOut),
+        net_minor: z.number().int().describe('Positive: charged; negative: became account credit'),
+      })
+      .nullable()
+      .describe("null for 'period_end' and during a trial"),
+    invoice: InvoiceOut.nullable(),
+    renewal_invoices: z
+      .array(RenewalOut)
+      .describe('Ended periods invoiced on the old plan before the change; usually empty'),
+  }),
+  // Destructive: an immediate change can invoice a full new year at once.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  effects: 'transactional',
+  async handler(input, ctx) {
+    const now = clockOf(ctx.deps);
+    const customer = await requireCustomer(ctx.tx, input.customer_id);
+    const plan = await requireActivePlan(ctx.tx, input.new_plan_id, 'new_plan_id');
+    const request = {
+      customerId: customer.id,
+      plan,
+      now,
+      termsDays: ctx.deps.config.BILLING_PAYMENT_TERMS_DAYS,
+    };
+    if (input.when === 'period_end') {
+      const { subscription, previousPlan, renewals } = await schedulePlanChange(ctx.tx, request);
+      return {
+        data: {
+          subscription: subscriptionOut(subscription, previousPlan),
+          previous_plan_id: previousPlan.id,
+          effective_at: subscription.currentPeriodEnd,
+          proration: null,
+          invoice: null,
+          renewal_invoices: renewals.map(renewalOut),
+        },
+        text: `${customer.name} moves from ${previousPlan.name} to ${plan.name} on ${isoDate(new Date(subscription.currentPeriodEnd))}; nothing is charged now.${renewalsText(renewals, previousPlan.name)}`,
+      };
+    }
+    const change = await changePlanNow(ctx.tx, request);
+    const invoice = change.issued?.invoice;
+    return {
+      data: {
+        subscription: subscriptionOut(change.subscription, plan),
+        previous_plan_id: change.previousPlan.id,
+        effective_at: now.toISOString(),
+        proration: change.quote ? prorationOut(change.quote, plan.currency) : null,
+        invoice: invoice ? invoiceOut(invoice, now) : null,
+        renewal_invoices: change.renewals.map(renewalOut),
+      },
+      text: `${customer.name} moved from ${change.previousPlan.name} to ${plan.name} today.${renewalsText(change.renewals, change.previousPlan.name)}${changeText(change, plan.currency)}`,
+    };
+  },
+});

@@ -1,0 +1,87 @@
+import { idempotencyKey, ToolError } from '@bounded/core';
+import { z } from 'zod';
+import { clockOf } from '../config.js';
+import { formatMoney, toMinor } from '../domain/money.js';
+import { isoDate } from '../domain/periods.js';
+import { applyCreditToOpenInvoices, getLot, grantCredit, usableCredit } from '../store/credits.js';
+import { requireCustomerIn } from '../store/customers.js';
+import { defineBillingTool } from './define-billing-tool.js';
+import {
+  CreditOut,
+  creditOut,
+  currencyCode,
+  customerId,
+  minorAmount,
+  reasonText,
+  rfc3339,
+} from './shapes.js';
+
+export const grantAccountCredit = defineBillingTool({
+  name: 'grant_account_credit',
+  title: 'Grant account credit',
+  description:
+    'Gives a customer account credit in their billing currency (goodwill, compensation, a promised discount), with a ' +
+    'reason and an optional expiry. By default the credit immediately settles their open invoices, oldest due first; ' +
+    'the rest stays on the account and is applied to future invoices automatically. Expired credit lapses. ' +
+    'Use it to compensate without moving money; to return money actually paid, use issue_refund. Amounts are ' +
+    'integer minor units.',
+  input: z.object({
+    customer_id: customerId,
+    amount_minor: minorAmount('Credit to grant'),
+    currency: currencyCode("The customer's billing currency"),
+    reason: reasonText.describe('Why the credit is granted (3-500 characters).'),
+    expires_at: rfc3339
+      .optional()
+      .describe('When unused credit lapses (RFC 3339, in the future). Default: never.'),
+    apply_to_open_invoices: z
+      .boolean()
+      .default(true)
+      .describe('Settle open invoices with it right away (default true).'),
+    idempotency_key: idempotencyKey(),
+  }),
+  output: z.object({
+    credit: CreditOut.describe('The granted credit, after anything applied to open invoices'),
+    applied_to: z.array(z.object({ invoice_id: z.string(), amount_minor: z.number().int() })),
+    credit_balance_minor: z
+      .number()
+      .int()
+      .describe('Usable account credit in this currency afterwards (all unexpired credit)'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  effects: 'transactional',
+  async handler(input, ctx) {
+    const now = clockOf(ctx.deps);
+    const customer = await requireCustomerIn(ctx.tx, input.customer_id, input.currency);
+    const expiresAt = input.expires_at ? new Date(input.expires_at) : null;
+    if (expiresAt && expiresAt.getTime() <= now.getTime()) {
+      throw new ToolError('invalid_argument', 'expires_at: must be in the future.', {
+        details: { field: 'expires_at' },
+      });
+    }
+    const granted = await grantCredit(ctx.tx, {
+      customerId: customer.id,
+      currency: customer.currency,
+      amountMinor: toMinor(input.amount_minor),
+      reason: input.reason,
+      expiresAt,
+      grantedBy: ctx.principal.id,
+      now,
+    });
+    const applied = input.apply_to_open_invoices
+      ? await applyCreditToOpenInvoices(ctx.tx, customer.id, customer.currency, now)
+      : [];
+    const lot = (await getLot(ctx.tx, granted.id))!;
+    const balance = (await usableCredit(ctx.tx, customer.id, now)).get(customer.currency) ?? 0n;
+    const money = (amount: bigint) => formatMoney(amount, customer.currency);
+    const expiry = expiresAt ? `, expiring ${isoDate(expiresAt)}` : '';
+    const settled = applied.map((a) => ` ${money(a.amountMinor)} settled ${a.invoiceId}.`).join('');
+    return {
+      data: {
+        credit: creditOut(lot),
+        applied_to: applied.map((a) => ({ invoice_id: a.invoiceId, amount_minor: Number(a.amountMinor) })),
+        credit_balance_minor: Number(balance),
+      },
+      text: `Granted ${money(granted.amountMinor)} of credit (${granted.id}${expiry}) to ${customer.name}.${settled} Credit balance now ${money(balance)}.`,
+    };
+  },
+});

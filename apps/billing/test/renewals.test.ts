@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '@bounded/core';
+import { renewDue, startRenewals } from '../src/renewals.js';
+import { onboardCustomer } from '../src/tools/onboard-customer.js';
+import { call, setupBilling, type Billing } from './support/billing.js';
+import { invariantViolations } from './support/invariants.js';
+import { addTestPlans } from './support/plans.js';
+
+let b: Billing;
+beforeAll(async () => {
+  b = await setupBilling({}, new Date('2026-03-10T09:00:00Z'));
+  await addTestPlans(b.db);
+});
+afterAll(async () => b.close());
+
+async function invoiceCount(customerId: string): Promise<number> {
+  const { rows } = await b.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM invoices WHERE customer_id = $1',
+    [customerId],
+  );
+  return rows[0]!.n;
+}
+
+it('invoices each ended period once, however often or concurrently the sweep runs', async () => {
+  const { data } = await call(b, onboardCustomer, { name: 'Renewing customer', plan_id: 'plan_basic' });
+  const customerId = data.customer.customer_id;
+  expect(await invoiceCount(customerId)).toBe(1);
+  b.clock.now = new Date('2026-05-11T00:00:00Z'); // two monthly periods have ended
+  const sweeps = await Promise.all([renewDue(b.db, b.deps), renewDue(b.db, b.deps), renewDue(b.db, b.deps)]);
+  expect(sweeps.reduce((a, n) => a + n, 0)).toBe(2);
+  expect(await invoiceCount(customerId)).toBe(3);
+  expect(await renewDue(b.db, b.deps)).toBe(0);
+  expect(await invariantViolations(b.db)).toEqual([]);
+});
+
+it('the background job sweeps at start and stops when asked; interval 0 turns it off', async () => {
+  const { data } = await call(b, onboardCustomer, { name: 'Job customer', plan_id: 'plan_basic' });
+  b.clock.now = new Date('2026-07-01T00:00:00Z');
+  const log = createLogger({ name: 'renewals-test', level: 'silent' });
+  const off = startRenewals({
+    db: b.db,
+    deps: { ...b.deps, config: { ...b.deps.config, BILLING_RENEWAL_INTERVAL_MINUTES: 0 } },
+    log,
+  });
+  off();
+  // A sweep started here would run in the background: give it time to have invoiced before checking.
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await invoiceCount(data.customer.customer_id)).toBe(1);
+  const stop = startRenewals({ db: b.db, deps: b.deps, log });
+  try {
+    for (let i = 0; i < 100 && (await invoiceCount(data.customer.customer_id)) === 1; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await invoiceCount(data.customer.customer_id)).toBeGreaterThan(1);
+  } finally {
+    stop();
+  }
+});

@@ -1,0 +1,159 @@
+import {
+  loadMigrations,
+  ToolError,
+  type Database,
+  type Queryable,
+  type ToolContext,
+  type ToolDefinition,
+} from '@bounded/core';
+import { createTestDatabase, createTestRuntime, type TestDatabase } from '@bounded/core/testing';
+import type { z } from 'zod';
+import { BillingConfig, type BillingDeps } from '../../src/config.js';
+import { billingApp } from '../../src/server.js';
+import { sqlErrorOf } from '../../src/store/constraint-errors.js';
+
+export const MIGRATIONS = new URL('../../migrations/', import.meta.url);
+
+/** A migrated billing database with a settable clock and the app's runtime (for cursors and the protocol). */
+export async function setupBilling(
+  env: Record<string, string> = {},
+  start = new Date('2026-03-10T09:00:00Z'),
+) {
+  const testDb: TestDatabase = await createTestDatabase();
+  const clock = { now: start };
+  const deps: BillingDeps = { config: BillingConfig.parse(env), now: () => clock.now };
+  const runtime = createTestRuntime({
+    app: billingApp,
+    db: testDb.db,
+    deps,
+    migrations: await loadMigrations(MIGRATIONS),
+  });
+  await runtime.ready();
+  return {
+    db: runtime.db,
+    runtime,
+    deps,
+    clock,
+    /** Moves the clock forward by whole days. */
+    advance(days: number) {
+      clock.now = new Date(clock.now.getTime() + days * 86_400_000);
+    },
+    close: () => testDb.close(),
+  };
+}
+
+export type Billing = Awaited<ReturnType<typeof setupBilling>>;
+
+/**
+ * `b` with a database whose transactions count the deadlocks they run into: the database port
+ * retries a deadlocked transaction, so the call itself succeeds and would hide it.
+ */
+export function countingDeadlocks(b: Billing): { billing: Billing; deadlocks: () => number } {
+  let deadlocks = 0;
+  const db: Database = {
+    kind: b.db.kind,
+    query: (sql, params) => b.db.query(sql, params),
+    ping: () => b.db.ping(),
+    close: () => b.db.close(),
+    transaction: (fn, options) =>
+      b.db.transaction(async (tx) => {
+        try {
+          return await fn(tx);
+        } catch (error) {
+          if (sqlErrorOf(error).code === '40P01') deadlocks += 1;
+          throw error;
+        }
+      }, options),
+  };
+  return { billing: { ...b, db }, deadlocks: () => deadlocks };
+}
+
+export interface CallOptions {
+  principal?: string;
+  /** Answers ctx.confirm (throw to decline); every question asked is recorded. Default: accept. */
+  confirm?: (message: string) => void | Promise<void>;
+  confirmations?: string[];
+}
+
+function contextFor(b: Billing, tx: Queryable, options: CallOptions): ToolContext<BillingDeps> {
+  return {
+    deps: b.deps,
+    db: b.db,
+    tx,
+    log: b.runtime.log,
+    principal: { id: options.principal ?? 'operator-1', scopes: ['*'] },
+    signal: new AbortController().signal,
+    era: 'modern',
+    requestId: 'test',
+    cursors: b.runtime.cursors,
+    progress: async () => undefined,
+    confirm: async (message) => {
+      options.confirmations?.push(message);
+      await options.confirm?.(message);
+    },
+    phase: undefined,
+  };
+}
+
+/**
+ * Calls a tool's handler the way the core wrapper does, minus idempotency: validated input, one
+ * transaction for state-changing tools, checked output.
+ */
+export async function call<I extends z.ZodObject, O extends z.ZodObject>(
+  b: Billing,
+  tool: ToolDefinition<I, O, BillingDeps>,
+  args: Record<string, unknown>,
+  options: CallOptions = {},
+): Promise<{ data: z.output<O>; text: string }> {
+  const needsKey = tool.effects !== 'none' && !('idempotency_key' in args);
+  const parsed = tool.input.safeParse(
+    needsKey ? { ...args, idempotency_key: `test-${Math.random().toString(36).slice(2)}` } : args,
+  );
+  if (!parsed.success) throw new ToolError('invalid_argument', parsed.error.message);
+  const run = async (tx: Queryable) => {
+    const result = await tool.handler(parsed.data, contextFor(b, tx, options));
+    return { data: tool.output.parse(result.data), text: result.text };
+  };
+  return tool.effects === 'none' ? run(b.db) : b.db.transaction(run);
+}
+
+/** The ToolError a call fails with (fails the test when it succeeds). */
+export async function callError(
+  b: Billing,
+  tool: ToolDefinition<z.ZodObject, z.ZodObject, BillingDeps>,
+  args: Record<string, unknown>,
+  options: CallOptions = {},
+): Promise<ToolError> {
+  try {
+    await call(b, tool, args, options);
+  } catch (error) {
+    if (error instanceof ToolError) return error;
+    throw error;
+  }
+  throw new Error(`${tool.name} succeeded but was expected to fail`);
+}
+
+/** Row counts of every billing table, to prove a failed call wrote nothing. */
+export async function rowCounts(q: Queryable): Promise<Record<string, number>> {
+  const tables = [
+    'customers',
+    'accounts',
+    'journal_transactions',
+    'journal_entries',
+    'plans',
+    'subscriptions',
+    'invoices',
+    'invoice_lines',
+    'payments',
+    'refunds',
+    'credit_lots',
+    'credit_applications',
+    'refund_daily_totals',
+  ];
+  const counts: Record<string, number> = {};
+  for (const t of tables) {
+    const { rows } = await q.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t}`);
+    counts[t] = Number(rows[0]!.n);
+  }
+  return counts;
+}
