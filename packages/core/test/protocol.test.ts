@@ -132,6 +132,15 @@ describe('errors', () => {
     expect(ok.isError).toBeFalsy();
   });
 
+  it('refuses ctx.db inside a transactional handler, so no write escapes the call', async () => {
+    const result = await client.callTool('add_note', { title: 'via-pool', body: '', idempotency_key: key() });
+    expect(result.structuredContent!.error).toMatchObject({ code: 'internal' });
+    const { rows } = await testDb.db.query(`SELECT 1 FROM notes WHERE title = 'via-pool'`);
+    expect(rows).toHaveLength(0);
+    const ok = await client.callTool('add_note', { title: 'after', body: '', idempotency_key: key() });
+    expect(ok.isError).toBeFalsy();
+  });
+
   it('stores a business error and replays it, flagged, without running the handler again', async () => {
     const k = key();
     const first = await client.callTool('add_note', { title: 'forbidden', body: '', idempotency_key: k });

@@ -36,7 +36,7 @@ export interface Phase {
 export interface ToolContext<Deps = unknown> {
   /** App dependencies given to the server factory (config, stores, clients). */
   deps: Deps;
-  /** The database; use `tx` for anything that must commit with the call. */
+  /** The database. A 'transactional' tool uses `tx` instead: there `db` refuses every query. */
   db: Database;
   /** The call's transaction for 'transactional' tools; the database itself otherwise. */
   tx: Queryable;

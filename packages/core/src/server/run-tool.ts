@@ -8,6 +8,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import { recordAudit } from '../audit/record.js';
+import type { Database } from '../db/database.js';
 import { ToolError, type ToolErrorBody } from '../errors.js';
 import { argsDigest } from '../idempotency/digest.js';
 import type { StoredOutcome } from '../idempotency/outcome.js';
@@ -118,6 +119,20 @@ export async function runTool(call: ToolCall): Promise<CallToolResult | InputReq
   }
 }
 
+/**
+ * What a transactional handler sees as `ctx.db`: a write through the pool would escape the call's
+ * transaction (and its idempotency record) on PostgreSQL, and PGlite's one connection would wait
+ * on the open transaction; either way the mistake is refused at once, with its fix.
+ */
+function outsideTransactionRefused(db: Database, tool: string): Database {
+  const refuse = (): never => {
+    throw new Error(
+      `Tool ${tool} is transactional: use ctx.tx, not ctx.db, so its work commits with the call.`,
+    );
+  };
+  return { kind: db.kind, query: refuse, transaction: refuse, ping: () => db.ping(), close: refuse };
+}
+
 async function execute(
   call: ToolCall,
   input: Record<string, unknown>,
@@ -130,7 +145,7 @@ async function execute(
   const { db } = runtime;
   const context = (tx: ToolContext['tx'], phase: Phase | undefined): ToolContext => ({
     deps: runtime.deps,
-    db,
+    db: tool.effects === 'transactional' ? outsideTransactionRefused(db, tool.name) : db,
     tx,
     log,
     principal: call.principal,
