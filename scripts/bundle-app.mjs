@@ -1,16 +1,24 @@
-// Bundles an app's src/main.ts (with @bounded/core from source) into one ES module, dist/main.js.
-// One file loads faster than hundreds of modules; PGlite stays external because it loads its
+// Bundles an app's src/main.ts (with @bounded/core from source) into dist/main.js plus chunks.
+// One entry file loads faster than hundreds of modules. What is only imported dynamically (the
+// HTTP stack, pg, prom-client, jose) goes to its own chunk, so a stdio server neither reads nor
+// compiles it, nor loads the Node built-ins it needs. PGlite stays external because it loads its
 // WebAssembly and data files relative to its own package.
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** Bundles one entry point into one executable ES module file. */
-export async function bundle(entry, outfile, { sourcemap = false } = {}) {
+/** Bundles one entry point into `outdir`: an executable ES module `main.js` and its chunks. */
+export async function bundle(entry, outdir, { sourcemap = false } = {}) {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  // The chunks are ES modules wherever the directory is copied to (the container image).
+  writeFileSync(join(outdir, 'package.json'), '{ "type": "module" }\n');
   await build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { main: entry },
+    outdir,
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -25,10 +33,10 @@ export async function bundle(entry, outfile, { sourcemap = false } = {}) {
     },
     logLevel: 'warning',
   });
-  chmodSync(outfile, 0o755);
+  chmodSync(join(outdir, 'main.js'), 0o755);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const appDir = process.cwd();
-  await bundle(join(appDir, 'src', 'main.ts'), join(appDir, 'dist', 'main.js'), { sourcemap: true });
+  await bundle(join(appDir, 'src', 'main.ts'), join(appDir, 'dist'), { sourcemap: true });
 }

@@ -20,9 +20,9 @@ const outDir = join(here, '.out');
 mkdirSync(outDir, { recursive: true });
 const servers = [];
 for (const [name, entry] of entries) {
-  const outfile = join(outDir, `${servers.length}.mjs`);
-  await bundle(entry, outfile);
-  servers.push({ name, outfile, startMs: [], rssMiB: [] });
+  const dir = join(outDir, String(servers.length));
+  await bundle(entry, dir);
+  servers.push({ name, outfile: join(dir, 'main.js'), startMs: [], rssMiB: [] });
 }
 
 const dataRoot = mkdtempSync(join(tmpdir(), 'bounded-bench-'));

@@ -25,6 +25,6 @@ export { createServerFactory, selectTools } from './server/factory.js';
 export { createRuntime, type RuntimeSetup } from './server/create-runtime.js';
 export type { Runtime, RuntimeOptions } from './server/runtime.js';
 export { runStdio } from './server/run-stdio.js';
-export { runHttp, type HttpOptions, type HttpHandle } from './server/run-http.js';
+export { runHttp, type HttpOptions, type HttpHandle } from './server/run-http-lazy.js';
 export { createBearerVerifier, type AuthSettings } from './server/auth.js';
 export { argsDigest } from './idempotency/digest.js';

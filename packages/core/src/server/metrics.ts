@@ -15,7 +15,9 @@ export interface PromMetrics extends CallMetrics {
 
 /** Loads prom-client (only HTTP servers pay for it) and registers call and process metrics. */
 export async function createPromMetrics(app: string): Promise<PromMetrics> {
-  const { Counter, Histogram, Registry, collectDefaultMetrics } = await import('prom-client');
+  // A CommonJS package: its module.exports is the default export, bundled or not.
+  const { default: prom } = await import('prom-client');
+  const { Counter, Histogram, Registry, collectDefaultMetrics } = prom;
   const registry = new Registry();
   registry.setDefaultLabels({ app });
   collectDefaultMetrics({ register: registry });
