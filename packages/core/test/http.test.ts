@@ -8,6 +8,7 @@ import { spawnServerProcess, type ServerProcess } from '../src/testing/index.js'
 import { CORE_DIR, NOTES_NODE_ARGS, useServerDatabase } from './support/notes-process.js';
 
 const SECRET = 'a-test-signing-secret-that-is-long-enough-0123456789';
+const METRICS_TOKEN = 'metrics-scrape-token-0123456789';
 const servers = useServerDatabase();
 
 async function startServer(
@@ -132,6 +133,7 @@ describe('HTTP with bearer JWT auth', () => {
       AUTH_JWT_SECRET: SECRET,
       AUTH_AUDIENCE: 'notes-api',
       AUTH_AUTHORIZATION_SERVERS: 'https://auth.example.test',
+      METRICS_TOKEN: METRICS_TOKEN,
     }));
   });
   afterAll(async () => {
@@ -147,6 +149,18 @@ describe('HTTP with bearer JWT auth', () => {
       .setIssuedAt()
       .setExpirationTime(claims.expiresIn ?? '5m')
       .sign(new TextEncoder().encode(SECRET));
+
+  it('serves /metrics only with METRICS_TOKEN, not with a JWT or nothing', async () => {
+    const metrics = `${new URL(url).origin}/metrics`;
+    expect((await raw(metrics, {})).status).toBe(401);
+    const jwt = await token({ scope: 'notes:write' });
+    expect((await raw(metrics, { headers: { authorization: `Bearer ${jwt}` } })).status).toBe(401);
+    const near = `Bearer ${METRICS_TOKEN.slice(0, -1)}`;
+    expect((await raw(metrics, { headers: { authorization: near } })).status).toBe(401);
+    const ok = await raw(metrics, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatch(/^# HELP /m);
+  });
 
   it('refuses a missing, wrongly addressed or expired token with 401 and a challenge', async () => {
     const missing = await raw(url, { method: 'POST', headers: POST_HEADERS, body: INIT });

@@ -155,6 +155,7 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
       : {}),
     log,
     metrics: metrics!,
+    ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
     ready: () => runtime.db.ping(),
   });
   process.stderr.write(

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -29,6 +30,8 @@ export interface HttpOptions {
   resourceMetadata?: { resource: string; authorizationServers: string[]; scopes: string[] };
   log: Logger;
   metrics: PromMetrics;
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   /** Resolves when dependencies (the database) answer; /readyz reports it. */
   ready: () => Promise<void>;
 }
@@ -98,6 +101,13 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
       });
     }
     if (path === '/metrics') {
+      if (options.metricsToken && !sameSecret(req.headers.authorization, `Bearer ${options.metricsToken}`)) {
+        res.setHeader('WWW-Authenticate', `Bearer realm="${options.realm}-metrics"`);
+        return json(res, 401, {
+          error: 'unauthorized',
+          detail: 'metrics need the METRICS_TOKEN bearer token',
+        });
+      }
       res.writeHead(200, { 'content-type': options.metrics.registry.contentType });
       res.end(await options.metrics.registry.metrics());
       return;
@@ -153,6 +163,12 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
 function metadataUrl(req: IncomingMessage): string {
   const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
   return `${proto}://${req.headers.host ?? 'localhost'}/.well-known/oauth-protected-resource/mcp`;
+}
+
+// Constant-time comparison of digests, so neither the content nor the length leaks through timing.
+function sameSecret(given: string | undefined, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given ?? ''), digest(expected));
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
