@@ -8,5 +8,6 @@ export {
   type ToolCallResult,
 } from './connect.js';
 export { createTestDatabase, hasRealPostgres, type TestDatabase } from './test-database.js';
+export { copyPgliteTemplate, pgliteTemplate } from './pglite-template.js';
 export { createTestRuntime } from './runtime.js';
 export { spawnServerProcess, type ServerProcess } from './stdio-process.js';

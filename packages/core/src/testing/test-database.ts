@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database } from '../db/database.js';
 import { createPgDatabase, withSearchPath } from '../db/pg.js';
 import { createPgliteDatabase } from '../db/pglite.js';
+import { copyPgliteTemplate } from './pglite-template.js';
 
 /** A throwaway database for one test file. */
 export interface TestDatabase {
@@ -49,6 +50,7 @@ async function createSchemaDatabase(baseUrl: string): Promise<TestDatabase> {
 
 async function createPgliteTestDatabase(): Promise<TestDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bounded-test-'));
+  await copyPgliteTemplate(dataDir);
   const db = createPgliteDatabase({ dataDir });
   return {
     db,

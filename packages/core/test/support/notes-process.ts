@@ -1,10 +1,10 @@
 // Shared by the tests that spawn the notes fixture as a real process (stdio and HTTP).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../src/testing/index.js';
+import { createTestDatabase, pgliteTemplate, type TestDatabase } from '../../src/testing/index.js';
 
 export const NOTES_MAIN = fileURLToPath(new URL('../fixtures/notes-main.ts', import.meta.url));
 /** Runs the TypeScript entry point directly, with workspace packages resolved to their sources. */
@@ -21,8 +21,10 @@ export function useServerDatabase(): {
 } {
   let testDb: TestDatabase;
   let dataDir: string;
+  let template: string;
   beforeAll(async () => {
     testDb = await createTestDatabase();
+    template = await pgliteTemplate();
     dataDir = mkdtempSync(join(tmpdir(), 'bounded-notes-'));
   });
   afterAll(async () => {
@@ -34,7 +36,11 @@ export function useServerDatabase(): {
     env(extra = {}) {
       const base: Record<string, string> = { LOG_LEVEL: 'debug', ...extra };
       if (testDb.url) base.DATABASE_URL = testDb.url;
-      else base.BOUNDED_DATA_DIR = join(dataDir, `pglite-${Math.random().toString(36).slice(2)}`);
+      else {
+        // A copy of an initialised cluster: the server skips initdb, as a server on an existing directory does.
+        base.BOUNDED_DATA_DIR = join(dataDir, `pglite-${Math.random().toString(36).slice(2)}`);
+        cpSync(template, base.BOUNDED_DATA_DIR, { recursive: true });
+      }
       return base;
     },
   };
