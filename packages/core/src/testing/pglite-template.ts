@@ -29,17 +29,24 @@ async function build(): Promise<string> {
     .digest('hex')
     .slice(0, 12);
   const dir = join(tmpdir(), `bounded-pglite-template-${build}`);
-  if (existsSync(join(dir, 'PG_VERSION'))) return dir;
-  // Built aside and renamed into place, so a directory under the final name is always whole;
-  // when several test workers race, the first rename wins and the others discard their copy.
+  const complete = () => existsSync(join(dir, 'PG_VERSION'));
+  if (complete()) return dir;
+  // A directory under the final name is only ever created whole, by the rename below; one
+  // without PG_VERSION was damaged afterwards (a temp cleaner), so it is rebuilt.
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  // Built aside and renamed into place; when several test workers race, the first rename wins
+  // and the others discard their copy.
   const staging = mkdtempSync(`${dir}-staging-`);
   const db = createPgliteDatabase({ dataDir: staging });
   await db.query('SELECT 1');
   await db.close();
   try {
     renameSync(staging, dir);
-  } catch {
+  } catch (error) {
+    // Another test worker renamed its copy first; anything else is reported below.
     rmSync(staging, { recursive: true, force: true });
+    if (!complete()) throw error;
   }
+  if (!complete()) throw new Error(`PGlite template ${dir} has no PG_VERSION after it was built`);
   return dir;
 }

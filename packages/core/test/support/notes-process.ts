@@ -24,7 +24,7 @@ export function useServerDatabase(): {
   let template: string;
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    template = await pgliteTemplate();
+    if (!testDb.url) template = await pgliteTemplate();
     dataDir = mkdtempSync(join(tmpdir(), 'bounded-notes-'));
   });
   afterAll(async () => {
