@@ -52,7 +52,11 @@ export const CoreConfig = z.object({
   ALLOWED_ORIGINS: list.optional(),
   INSECURE_NO_AUTH: bool.default(false),
   /** Bearer token that /metrics requires; without it /metrics is open (scrape it on a private network). */
-  METRICS_TOKEN: z.string().min(16).optional(),
+  METRICS_TOKEN: z
+    .string()
+    .min(16)
+    .regex(/^\S+$/, { error: 'no spaces or line breaks (a secret file with a trailing newline?)' })
+    .optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
 });
 export type CoreConfigValues = z.output<typeof CoreConfig>;

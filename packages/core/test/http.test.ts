@@ -160,6 +160,9 @@ describe('HTTP with bearer JWT auth', () => {
     const ok = await raw(metrics, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatch(/^# HELP /m);
+    // The scheme is case-insensitive (RFC 9110), as for the MCP endpoint's JWTs.
+    const lower = await raw(metrics, { headers: { authorization: `bearer ${METRICS_TOKEN}` } });
+    expect(lower.status).toBe(200);
   });
 
   it('refuses a missing, wrongly addressed or expired token with 401 and a challenge', async () => {

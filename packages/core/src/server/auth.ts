@@ -18,6 +18,11 @@ export class AuthError extends Error {
   override name = 'AuthError';
 }
 
+/** The credentials of an `Authorization: Bearer <token>` header (the scheme is case-insensitive). */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+}
+
 /** Builds the bearer-token verifier from settings. */
 export async function createBearerVerifier(settings: AuthSettings): Promise<BearerVerifier> {
   const { createRemoteJWKSet, errors, jwtVerify } = await import('jose');
@@ -25,9 +30,8 @@ export async function createBearerVerifier(settings: AuthSettings): Promise<Bear
     ? new TextEncoder().encode(settings.secret)
     : createRemoteJWKSet(new URL(settings.jwksUrl!));
   return async (authorization) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    if (!match) throw new AuthError('missing bearer token');
-    const token = match[1]!;
+    const token = bearerToken(authorization);
+    if (!token) throw new AuthError('missing bearer token');
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key as Uint8Array, {

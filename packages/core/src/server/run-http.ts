@@ -10,7 +10,7 @@ import {
 } from '@modelcontextprotocol/node';
 import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
-import { AuthError, type BearerVerifier } from './auth.js';
+import { AuthError, bearerToken, type BearerVerifier } from './auth.js';
 import type { PromMetrics } from './metrics.js';
 
 export interface HttpOptions {
@@ -101,7 +101,7 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
       });
     }
     if (path === '/metrics') {
-      if (options.metricsToken && !sameSecret(req.headers.authorization, `Bearer ${options.metricsToken}`)) {
+      if (options.metricsToken && !sameSecret(bearerToken(req.headers.authorization), options.metricsToken)) {
         res.setHeader('WWW-Authenticate', `Bearer realm="${options.realm}-metrics"`);
         return json(res, 401, {
           error: 'unauthorized',
