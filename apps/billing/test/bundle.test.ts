@@ -1,9 +1,9 @@
 // The shipped artifact, end to end: the bundled server (dist layout, lazily loaded chunks) spawned
 // over stdio with --seed-demo, driven by the official client's stdio transport through every tool,
 // and the same bundle over HTTP, where the HTTP stack and prom-client load from their own chunks.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, spawnServerProcess, type TestDatabase } from '@bounded/core/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -68,6 +68,32 @@ async function call(name: string, args: Record<string, unknown>): Promise<{ data
   expect(text.trimStart().startsWith('{')).toBe(false);
   return { data: { ...data, replayed }, text };
 }
+
+/** Every file the entry loads before it runs: itself and the chunks it imports statically. */
+function startupFiles(file: string, seen = new Set<string>()): Set<string> {
+  seen.add(file);
+  const source = readFileSync(file, 'utf8');
+  for (const [, spec] of source.matchAll(/^import\s[^;]*?from\s*"(\.{1,2}\/[^"]+)"/gm)) {
+    const next = join(dirname(file), spec!);
+    if (!seen.has(next)) startupFiles(next, seen);
+  }
+  return seen;
+}
+
+describe('the bundle layout', () => {
+  it('keeps the HTTP stack, pg, prom-client and jose out of what a stdio server loads at start', () => {
+    const files = [...startupFiles(join(outDir, 'main.js'))];
+    expect(files.length).toBeGreaterThan(1);
+    for (const file of files) {
+      const source = readFileSync(file, 'utf8');
+      expect(source, file).not.toMatch(/from\s*"node:(http|http2|https|tls)"/);
+      // esbuild marks each bundled module with its path; these packages must sit in lazy chunks.
+      expect(source, file).not.toMatch(
+        /node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?(prom-client|pg-protocol|jose|@hono)\//,
+      );
+    }
+  });
+});
 
 describe('the bundled billing server over stdio, on the demo book', () => {
   it('lists its eight tools', async () => {
