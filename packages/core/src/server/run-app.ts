@@ -10,8 +10,10 @@ import { startIdempotencyReaper } from '../idempotency/reaper.js';
 import { createLogger, type Logger } from '../logging.js';
 import type { AppDefinition } from './app.js';
 import { createRuntime } from './create-runtime.js';
+import { createBearerVerifier } from './auth.js';
 import { createServerFactory } from './factory.js';
 import { createPromMetrics } from './metrics.js';
+import { runHttp } from './run-http-lazy.js';
 import { runStdio } from './run-stdio.js';
 
 export interface AppMain<Deps, C extends z.ZodObject> {
@@ -123,11 +125,8 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     process.exit(code);
   }
 
-  // HTTP-only code loads only when serving HTTP: a stdio server starts without it.
-  const [{ runHttp }, { createBearerVerifier }] = await Promise.all([
-    import('./run-http.js'),
-    import('./auth.js'),
-  ]);
+  // runHttp loads the HTTP stack, and createBearerVerifier jose, on first call: a stdio server
+  // starts without either.
   const http = await runHttp(factory, {
     host: config.HOST,
     port: config.PORT,
