@@ -24,11 +24,11 @@ export async function copyPgliteTemplate(dataDir: string): Promise<void> {
 
 async function build(): Promise<string> {
   const entry = fileURLToPath(import.meta.resolve('@electric-sql/pglite'));
-  const build = createHash('sha256')
+  const key = createHash('sha256')
     .update(`${entry}:${statSync(entry).mtimeMs}`)
     .digest('hex')
     .slice(0, 12);
-  const dir = join(tmpdir(), `bounded-pglite-template-${build}`);
+  const dir = join(tmpdir(), `bounded-pglite-template-${key}`);
   const complete = () => existsSync(join(dir, 'PG_VERSION'));
   if (complete()) return dir;
   // A directory under the final name is only ever created whole, by the rename below; one
