@@ -31,7 +31,7 @@ export function addInterval(start: Date, interval: BillingInterval): Date {
   );
 }
 
-/** `2026-03-10` for display in line descriptions. */
+/** The UTC calendar day, `2026-03-10`: in line descriptions, and as the refund cap's day. */
 export function isoDate(at: Date): string {
   return at.toISOString().slice(0, 10);
 }

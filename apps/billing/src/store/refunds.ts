@@ -1,6 +1,7 @@
 import { ToolError, type Queryable } from '@bounded/core';
 import { refundIssued } from '../domain/journal.js';
 import { formatMoney } from '../domain/money.js';
+import { isoDate } from '../domain/periods.js';
 import {
   checkDailyCap,
   checkRefundAmount,
@@ -64,10 +65,6 @@ export interface RefundRequest {
   operatorId: string;
   now: Date;
   policy: RefundPolicy;
-}
-
-function utcDay(at: Date): string {
-  return at.toISOString().slice(0, 10);
 }
 
 function amountOrThrow(payment: Payment, requestedMinor: bigint | undefined): bigint {
@@ -134,7 +131,7 @@ function capOrThrow(
 async function refundedToday(q: Queryable, operatorId: string, currency: string, now: Date): Promise<bigint> {
   const { rows } = await q.query<{ total_minor: string }>(
     'SELECT total_minor FROM refund_daily_totals WHERE operator_id = $1 AND day = $2::date AND currency = $3',
-    [operatorId, utcDay(now), currency],
+    [operatorId, isoDate(now), currency],
   );
   return rows[0] ? BigInt(rows[0].total_minor) : 0n;
 }
@@ -187,7 +184,7 @@ export async function issueRefund(
     `INSERT INTO refund_daily_totals (operator_id, day, currency, total_minor) VALUES ($1, $2::date, $3, $4::bigint)
      ON CONFLICT (operator_id, day, currency) DO UPDATE SET total_minor = refund_daily_totals.total_minor + EXCLUDED.total_minor
      RETURNING total_minor`,
-    [request.operatorId, utcDay(request.now), payment.currency, amountMinor.toString()],
+    [request.operatorId, isoDate(request.now), payment.currency, amountMinor.toString()],
   );
   const refundedTodayMinor = BigInt(totals[0]!.total_minor);
   capOrThrow(request.policy, payment.currency, refundedTodayMinor - amountMinor, amountMinor);
