@@ -112,15 +112,16 @@ function registerResource(
     description: resource.description,
     mimeType: resource.mimeType,
   };
+  const contextFor = (signal: AbortSignal) => ({
+    deps: runtime.deps,
+    db: runtime.db,
+    log: runtime.log,
+    principal,
+    signal,
+  });
   const read = async (uri: URL, params: Record<string, string>, signal: AbortSignal) => {
     try {
-      const contents = await resource.read(params, {
-        deps: runtime.deps,
-        db: runtime.db,
-        log: runtime.log,
-        principal,
-        signal,
-      });
+      const contents = await resource.read(params, contextFor(signal));
       return {
         contents: [{ uri: uri.href, mimeType: contents.mimeType ?? resource.mimeType, text: contents.text }],
       };
@@ -144,14 +145,7 @@ function registerResource(
     list: list
       ? async (sdk) => {
           try {
-            const context = {
-              deps: runtime.deps,
-              db: runtime.db,
-              log: runtime.log,
-              principal,
-              signal: sdk.mcpReq.signal,
-            };
-            const found = await list(context);
+            const found = await list(contextFor(sdk.mcpReq.signal));
             return { resources: found.map((r) => ({ ...r, mimeType: resource.mimeType })) };
           } catch (error) {
             runtime.log.error({ err: error, resource: resource.name }, 'resource listing failed');
