@@ -175,12 +175,7 @@ describe('the bundled billing server over HTTP', () => {
       env: testDb.url ? { DATABASE_URL: testDb.url } : { BOUNDED_DATA_DIR: join(dataDir, 'http') },
     });
     try {
-      let url: string | undefined;
-      for (let i = 0; i < 400 && !url && server.child.exitCode === null; i++) {
-        url = /(http:\/\/\S+\/mcp)/.exec(server.stderr.join('\n'))?.[1];
-        if (!url) await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(url, server.stderr.join('\n')).toBeDefined();
+      const [, url] = await server.waitForStderr(/serving MCP on (http:\/\/\S+\/mcp)/);
       const http = new Client({ name: 'billing-http-test', version: '0' });
       await http.connect(new StreamableHTTPClientTransport(new URL(url!)));
       const found = await http.callTool({

@@ -18,14 +18,13 @@ async function startServer(
     cwd: CORE_DIR,
     env: servers.env({ LOG_LEVEL: 'info', ...env }),
   });
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const line = server.stderr.find((l) => l.includes('serving MCP on'));
-    if (line) return { server, url: /(http:\/\/\S+)/.exec(line)![1]! };
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    const [, url] = await server.waitForStderr(/serving MCP on (http:\/\/\S+)/);
+    return { server, url: url! };
+  } catch (error) {
+    server.child.kill('SIGKILL');
+    throw error;
   }
-  server.child.kill('SIGKILL');
-  throw new Error(`server did not start: ${server.stderr.join('\n')}`);
 }
 
 function raw(

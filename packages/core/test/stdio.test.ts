@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as V1StdioTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnServerProcess, type ServerProcess } from '../src/testing/index.js';
 import { CORE_DIR, NOTES_NODE_ARGS, useServerDatabase } from './support/notes-process.js';
 
@@ -195,10 +195,7 @@ describe('stdio', () => {
       method: 'tools/call',
       params: { name: 'sleep', arguments: { ms: 1500 } },
     });
-    await vi.waitFor(() => expect(server.stderr.join('\n')).toMatch(/tool call started/), {
-      timeout: 10_000,
-      interval: 20,
-    });
+    await server.waitForStderr(/tool call started/, 10_000);
     server.child.kill('SIGTERM');
     const reply = await server.waitForMessage((m) => m.id === 2, 10_000);
     expect(

@@ -15,6 +15,8 @@ export interface ServerProcess {
     predicate: (message: Record<string, unknown>) => boolean,
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
+  /** Resolves with the first match of `pattern` in a stderr line (a log line, the listening URL). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves with the exit code once the process ends. */
   exited: Promise<number | null>;
 }
@@ -33,12 +35,45 @@ export function spawnServerProcess(
   const stdout: string[] = [];
   const stderr: string[] = [];
   const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
   createInterface({ input: child.stdout }).on('line', (line) => {
     stdout.push(line);
-    for (const listener of listeners) listener();
+    notify();
   });
-  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderr.push(line);
+    notify();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  /** Resolves with what `find` returns once it returns something, re-checking on every new line. */
+  function waitFor<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found === undefined) return;
+        cleanup();
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(
+          new Error(
+            `no ${what} within ${timeoutMs} ms; stdout: ${stdout.slice(-5).join(' | ')}; stderr: ${stderr.slice(-5).join(' | ')}`,
+          ),
+        );
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+      };
+      listeners.add(check);
+      check();
+    });
+  }
+
   return {
     child,
     stdout,
@@ -48,37 +83,29 @@ export function spawnServerProcess(
       child.stdin.write(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`);
     },
     waitForMessage(predicate, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          for (const line of stdout) {
-            let parsed: Record<string, unknown>;
-            try {
-              parsed = JSON.parse(line) as Record<string, unknown>;
-            } catch {
-              continue; // Not JSON: the purity test reports such lines; here we only look for a match.
-            }
-            if (predicate(parsed)) {
-              cleanup();
-              resolve(parsed);
-              return;
-            }
+      const find = () => {
+        for (const line of stdout) {
+          let parsed: Record<string, unknown>;
+          try {
+            parsed = JSON.parse(line) as Record<string, unknown>;
+          } catch {
+            continue; // Not JSON: the purity test reports such lines; here we only look for a match.
           }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(
-              `no matching message within ${timeoutMs} ms; stdout: ${stdout.slice(-5).join(' | ')}; stderr: ${stderr.slice(-5).join(' | ')}`,
-            ),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        listeners.add(check);
-        check();
-      });
+          if (predicate(parsed)) return parsed;
+        }
+        return undefined;
+      };
+      return waitFor(find, timeoutMs, 'matching message');
+    },
+    waitForStderr(pattern, timeoutMs = 20_000) {
+      const find = () => {
+        for (const line of stderr) {
+          const match = pattern.exec(line);
+          if (match) return match;
+        }
+        return undefined;
+      };
+      return waitFor(find, timeoutMs, `stderr line matching ${pattern}`);
     },
   };
 }
