@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.js';
 import { createPgDatabase } from '../src/db/pg.js';
+import { LOCK_FILE } from '../src/db/data-dir-lock.js';
 import { createPgliteDatabase } from '../src/db/pglite.js';
 import { createTestDatabase, hasRealPostgres, type TestDatabase } from '../src/testing/test-database.js';
 
@@ -231,7 +232,8 @@ describe('PGlite specifics', () => {
     const lazy = createPgliteDatabase({ dataDir });
     try {
       await sleep(50);
-      expect(await readdir(dataDir)).toEqual([]);
+      // Only the lock, taken at creation: no database files until the first statement.
+      expect(await readdir(dataDir)).toEqual([LOCK_FILE]);
       const { rows } = await lazy.query<{ sb: string; tz: string }>(
         "SELECT current_setting('shared_buffers') AS sb, current_setting('TimeZone') AS tz",
       );

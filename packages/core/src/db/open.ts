@@ -17,7 +17,10 @@ export interface OpenDatabaseOptions {
   };
 }
 
-/** PostgreSQL when a URL is given, otherwise embedded PGlite in `dataDir`, announced in the log. */
+/**
+ * PostgreSQL when a URL is given, otherwise embedded PGlite in `dataDir`, announced in the log.
+ * Throws DataDirLockedError when another live process uses `dataDir`.
+ */
 export function openDatabase(options: OpenDatabaseOptions): Database {
   const { log } = options;
   if (options.url) {
@@ -34,6 +37,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   }
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  // Locked before it is announced: a second process on the directory stops here, with only its reason.
+  const db = createPgliteDatabase({ dataDir });
   log.info({ dataDir }, `embedded PGlite database in ${dataDir} (set DATABASE_URL to use PostgreSQL)`);
-  return createPgliteDatabase({ dataDir });
+  return db;
 }

@@ -1,11 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PGlite, ParserOptions } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.js';
 import type { Database, QueryResult, Queryable, TransactionOptions } from './database.js';
 import { withTxRetry } from './retry.js';
 import { runTransaction, type StatementResult, type TxConnection } from './run-transaction.js';
 
 export interface PgliteDatabaseOptions {
-  /** Directory holding the database files; omitted, the database lives in memory. */
+  /**
+   * Directory holding the database files, locked for this process at once (until `close()` or
+   * exit); omitted, the database lives in memory.
+   */
   dataDir?: string;
 }
 
@@ -13,9 +17,12 @@ export interface PgliteDatabaseOptions {
  * A Database over embedded PGlite, opened on first use: opening costs about 0.35 s and 150 MiB
  * (seconds, the first time, while it creates the database). PGlite has one connection, so
  * statements and transactions take turns. Values come back exactly as node-postgres returns them
- * (int8 and numeric as strings, and so on), so code behaves the same on both backends.
+ * (int8 and numeric as strings, and so on), so code behaves the same on both backends. Throws
+ * DataDirLockedError when another live process has `dataDir`: PGlite is single-process.
  */
 export function createPgliteDatabase(options: PgliteDatabaseOptions = {}): Database {
+  // Taken now, not on first use: a second server on the directory fails at start, not mid-call.
+  const lock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
   const turn = createTurnstile();
   // Marks the async context of a running transaction's callback (see refuseSelfWait).
   const inTransaction = new AsyncLocalStorage<{ open: boolean }>();
@@ -113,6 +120,7 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions = {}): Datab
         if (broken) await broken.pglite.close();
         if (current) await (await current).pglite.close();
       } finally {
+        lock?.release();
         leave();
       }
     },

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, parseConfig, type CoreConfigValues } from '../config.js';
+import { DataDirLockedError } from '../db/data-dir-lock.js';
 import type { Database } from '../db/database.js';
 import { loadMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
@@ -73,7 +74,14 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     config.BOUNDED_DATA_DIR ??
     join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'bounded', main.app.name);
   const metrics = config.HTTP ? await createPromMetrics(main.app.name) : undefined;
-  const raw = openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, dataDir, log });
+  let raw: Database;
+  try {
+    raw = openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, dataDir, log });
+  } catch (error) {
+    // Before anything is served: a host sees the server exit at once, with the reason on stderr.
+    if (!(error instanceof DataDirLockedError)) throw error;
+    return fail(error.message);
+  }
   const runtime = createRuntime({
     app: main.app,
     db: raw,
