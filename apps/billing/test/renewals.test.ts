@@ -55,3 +55,23 @@ it('the background job sweeps at start and stops when asked; interval 0 turns it
     stop();
   }
 });
+
+it('keeps monthly periods on the anchor day: Jan 31 → Feb 28 → Mar 31 → Apr 30', async () => {
+  b.clock.now = new Date('2026-01-31T10:00:00Z');
+  const { data } = await call(b, onboardCustomer, { name: 'Month-end customer', plan_id: 'plan_basic' });
+  const customerId = data.customer.customer_id;
+  b.clock.now = new Date('2026-04-01T00:00:00Z'); // the periods ending Feb 28 and Mar 31 are over
+  await renewDue(b.db, b.deps);
+  const { rows } = await b.db.query<{ period_start: string; period_end: string }>(
+    `SELECT to_char(l.period_start, 'YYYY-MM-DD') AS period_start, to_char(l.period_end, 'YYYY-MM-DD') AS period_end
+       FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+      WHERE i.customer_id = $1 ORDER BY l.period_start`,
+    [customerId],
+  );
+  expect(rows).toEqual([
+    { period_start: '2026-01-31', period_end: '2026-02-28' },
+    { period_start: '2026-02-28', period_end: '2026-03-31' },
+    { period_start: '2026-03-31', period_end: '2026-04-30' },
+  ]);
+  expect(await invariantViolations(b.db)).toEqual([]);
+});

@@ -17,15 +17,20 @@ export function daysBetween(from: Date, to: Date): number {
 }
 
 /**
- * One interval after `start`, keeping the day of month where it exists and clamping to the last
- * day otherwise (Jan 31 + 1 month = Feb 28 or 29; Feb 29 + 1 year = Feb 28).
+ * One interval after `start`, on the anchor day of month (by default `start`'s own day) where that
+ * month has it and on its last day otherwise: Jan 31 + 1 month = Feb 28 or 29, and Feb 28 + 1 month
+ * anchored on the 31st = Mar 31; Feb 29 + 1 year = Feb 28.
  */
-export function addInterval(start: Date, interval: BillingInterval): Date {
+export function addInterval(
+  start: Date,
+  interval: BillingInterval,
+  anchorDay: number = start.getUTCDate(),
+): Date {
   const months = interval === 'month' ? 1 : 12;
   const year = start.getUTCFullYear();
   const month = start.getUTCMonth() + months;
   const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  const day = Math.min(start.getUTCDate(), lastDay);
+  const day = Math.min(anchorDay, lastDay);
   return new Date(
     Date.UTC(year, month, day, start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds()),
   );

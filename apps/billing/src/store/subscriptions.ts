@@ -18,11 +18,13 @@ export interface Subscription {
   currentPeriodEnd: string;
   trialEnd: string | null;
   pendingPlanId: string | null;
+  /** Day of month every period ends on (clamped in shorter months); null until the first paid period. */
+  anchorDay: number | null;
 }
 
 const COLUMNS = `id, customer_id AS "customerId", plan_id AS "planId", status,
   ${rfc3339('current_period_start')} AS "currentPeriodStart", ${rfc3339('current_period_end')} AS "currentPeriodEnd",
-  ${rfc3339('trial_end')} AS "trialEnd", pending_plan_id AS "pendingPlanId"`;
+  ${rfc3339('trial_end')} AS "trialEnd", pending_plan_id AS "pendingPlanId", anchor_day AS "anchorDay"`;
 
 function subscriptionLine(plan: Plan, start: Date, end: Date): LineDraft {
   return {
@@ -45,8 +47,8 @@ export async function startSubscription(
   const trial = input.trialDays > 0;
   const end = trial ? addDays(start, input.trialDays) : addInterval(start, plan.interval);
   const { rows } = await q.query<Subscription>(
-    `INSERT INTO subscriptions (id, customer_id, plan_id, status, current_period_start, current_period_end, trial_end, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    `INSERT INTO subscriptions (id, customer_id, plan_id, status, current_period_start, current_period_end, trial_end, created_at, anchor_day)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
     [
       newId('sub'),
       input.customerId,
@@ -56,6 +58,7 @@ export async function startSubscription(
       ts(end),
       trial ? ts(end) : null,
       ts(now),
+      trial ? null : start.getUTCDate(),
     ],
   );
   const subscription = rows[0]!;
@@ -94,16 +97,20 @@ export async function requireLive(q: Queryable, customerId: string): Promise<Sub
   });
 }
 
-/** Puts a subscription on `planId` now, with the period the change leaves it; clears any schedule. */
+/**
+ * Puts a subscription on `planId` now, with the period the change leaves it; clears any schedule.
+ * A period that starts anew (a change of interval) anchors the subscription on its first day.
+ */
 export async function switchPlan(
   q: Queryable,
   id: string,
   change: { planId: string; periodStart: Date; periodEnd: Date },
 ): Promise<Subscription> {
   const { rows } = await q.query<Subscription>(
-    `UPDATE subscriptions SET plan_id = $2, pending_plan_id = NULL, current_period_start = $3, current_period_end = $4
+    `UPDATE subscriptions SET plan_id = $2, pending_plan_id = NULL, current_period_start = $3, current_period_end = $4,
+            anchor_day = CASE WHEN current_period_start = $3 THEN anchor_day ELSE $5 END
       WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, change.planId, ts(change.periodStart), ts(change.periodEnd)],
+    [id, change.planId, ts(change.periodStart), ts(change.periodEnd), change.periodStart.getUTCDate()],
   );
   return rows[0]!;
 }
@@ -135,11 +142,13 @@ export async function renewSubscription(
   const start = new Date(subscription.currentPeriodEnd);
   if (start.getTime() > input.now.getTime()) return undefined;
   const plan = (await getPlan(q, subscription.pendingPlanId ?? subscription.planId))!;
-  const end = addInterval(start, plan.interval);
+  // Anchored, not chained: a period clamped to a short month does not move the ones after it.
+  const anchorDay = subscription.anchorDay ?? start.getUTCDate();
+  const end = addInterval(start, plan.interval, anchorDay);
   const { rows } = await q.query<Subscription>(
-    `UPDATE subscriptions SET plan_id = $2, pending_plan_id = NULL, status = 'active', current_period_start = $3, current_period_end = $4
+    `UPDATE subscriptions SET plan_id = $2, pending_plan_id = NULL, status = 'active', current_period_start = $3, current_period_end = $4, anchor_day = $5
       WHERE id = $1 RETURNING ${COLUMNS}`,
-    [subscription.id, plan.id, ts(start), ts(end)],
+    [subscription.id, plan.id, ts(start), ts(end), anchorDay],
   );
   const issued = await issueInvoice(q, {
     customerId: subscription.customerId,

@@ -152,6 +152,20 @@ describe('periods', () => {
     );
   });
 
+  it('ends a period on the anchor day where the month has it, not on the clamped start day', () => {
+    const feb28 = new Date('2026-02-28T00:00:00Z');
+    expect(addInterval(feb28, 'month', 31).toISOString()).toBe('2026-03-31T00:00:00.000Z');
+    expect(addInterval(new Date('2026-03-31T00:00:00Z'), 'month', 31).toISOString()).toBe(
+      '2026-04-30T00:00:00.000Z',
+    );
+    expect(addInterval(new Date('2029-02-28T00:00:00Z'), 'year', 29).toISOString()).toBe(
+      '2030-02-28T00:00:00.000Z',
+    );
+    expect(addInterval(new Date('2031-02-28T00:00:00Z'), 'year', 29).toISOString()).toBe(
+      '2032-02-29T00:00:00.000Z',
+    );
+  });
+
   it('counts whole UTC days', () => {
     expect(daysBetween(new Date('2026-03-01T23:59:00Z'), new Date('2026-03-02T00:01:00Z'))).toBe(1);
     expect(daysBetween(new Date('2026-03-01T00:00:00Z'), new Date('2026-04-01T00:00:00Z'))).toBe(31);
