@@ -1,7 +1,9 @@
-import { ToolError } from '@bounded/core';
+import { ToolError, type Queryable } from '@bounded/core';
 import { hasRealPostgres } from '@bounded/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundPolicyOf } from '../src/config.js';
+import { issueInvoice } from '../src/store/invoicing.js';
+import { recordPayment } from '../src/store/payments.js';
 import { issueRefund as issueRefundInStore, planRefund } from '../src/store/refunds.js';
 import { createInvoice } from '../src/tools/create-invoice.js';
 import { grantAccountCredit } from '../src/tools/grant-account-credit.js';
@@ -275,5 +277,65 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
     }
     expect(racing.deadlocks()).toBe(0);
     expect(await deadlocksInDatabase()).toBe(before);
+  });
+
+  it("one customer's open transaction never holds up another customer's invoice and payment", async () => {
+    const [first, second] = [await payment('plan_basic'), await payment('plan_basic')];
+    const invoiceAndPay = async (tx: Queryable, customerId: string) => {
+      const now = b.clock.now;
+      const { invoice } = await issueInvoice(tx, {
+        customerId,
+        currency: 'USD',
+        subscriptionId: null,
+        lines: [{ kind: 'charge', description: 'Seats', quantity: 1, unitAmountMinor: 1500n }],
+        dueAt: now,
+        memo: null,
+        now,
+        applyCredit: false,
+      });
+      await recordPayment(tx, {
+        invoiceId: invoice.id,
+        amountMinor: 1500n,
+        currency: 'USD',
+        method: 'card',
+        provider: 'manual',
+        providerReference: null,
+        receivedAt: now,
+        note: null,
+        recordedBy: 'operator',
+        now,
+      });
+      return invoice;
+    };
+    let posted!: () => void;
+    const holding = new Promise<void>((resolve) => (posted = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The first customer's invoice and payment are posted (revenue, receivable, cash) and stay uncommitted.
+    const holder = b.db.transaction(async (tx) => {
+      await invoiceAndPay(tx, first.customerId);
+      posted();
+      await released;
+    });
+    try {
+      await holding;
+      // lock_timeout counts only time spent waiting for a row lock, however slow the machine:
+      // before system balances were summed from entries, this waited on the revenue row and failed.
+      const other = await b.db.transaction(async (tx) => {
+        await tx.query("SET LOCAL lock_timeout = '3s'");
+        return invoiceAndPay(tx, second.customerId);
+      });
+      expect(other.customerId).toBe(second.customerId);
+    } finally {
+      release();
+      await holder;
+    }
+    const { rows } = await b.db.query<{ balance_minor: string }>(
+      "SELECT balance_minor::text FROM account_balances WHERE kind = 'cash' AND currency = 'USD'",
+    );
+    const paid = await b.db.query<{ total: string }>(
+      "SELECT (sum(amount_minor) - (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE currency = 'USD'))::text AS total FROM payments WHERE currency = 'USD'",
+    );
+    expect(rows[0]!.balance_minor).toBe(paid.rows[0]!.total);
   });
 });

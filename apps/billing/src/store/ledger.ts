@@ -23,11 +23,12 @@ function valuesList(rows: number, columns: number, first = 1, casts: string[] = 
 }
 
 /**
- * Creates missing accounts, then locks every account the journal touches in ascending id order:
- * two postings that share accounts always queue in the same order. This is the last step of the
- * lock order every write follows (store/locks.ts); the customer row is always locked before it.
+ * Creates missing accounts and returns the ids of every account the journal touches. Nothing is
+ * locked here: a customer's accounts are only ever posted to under that customer's row lock
+ * (store/locks.ts), and system accounts keep no running balance (migration 0005), so postings for
+ * different customers never wait for each other on a shared account row.
  */
-async function lockAccounts(q: Queryable, refs: AccountRef[]): Promise<Map<string, string>> {
+async function resolveAccounts(q: Queryable, refs: AccountRef[]): Promise<Map<string, string>> {
   const unique = [...new Map(refs.map((r) => [accountKey(r), r])).values()];
   const params = unique.flatMap((r) => [r.kind, r.customerId, r.currency, NORMAL_SIDE[r.kind]]);
   await q.query(
@@ -46,9 +47,7 @@ async function lockAccounts(q: Queryable, refs: AccountRef[]): Promise<Map<strin
     `SELECT a.id, a.kind, a.customer_id, a.currency
        FROM accounts a
        JOIN (VALUES ${valuesList(unique.length, 3, 1, ['::text', '::text', '::text'])}) AS w (kind, customer_id, currency)
-         ON a.kind = w.kind AND a.customer_id IS NOT DISTINCT FROM w.customer_id AND a.currency = w.currency
-      ORDER BY a.id
-        FOR UPDATE OF a`,
+         ON a.kind = w.kind AND a.customer_id IS NOT DISTINCT FROM w.customer_id AND a.currency = w.currency`,
     wanted,
   );
   return new Map(
@@ -61,7 +60,7 @@ async function lockAccounts(q: Queryable, refs: AccountRef[]): Promise<Map<strin
 
 /** Posts a balanced journal transaction; returns its id. The database re-checks the balance at commit. */
 export async function post(q: Queryable, journal: Journal, now: Date): Promise<string> {
-  const ids = await lockAccounts(
+  const ids = await resolveAccounts(
     q,
     journal.postings.map((p) => p.account),
   );

@@ -8,12 +8,12 @@ import type { Queryable } from '@bounded/core';
  *   2. that customer's documents: the subscription, the payment being refunded, invoices by id;
  *   3. the operator's daily refund total (refunds only; shared by the operator's customers);
  *   4. the customer's credit lots, by id;
- *   5. ledger accounts, by ascending id within each posting (store/ledger.ts). Of the system
- *      accounts a transaction takes credit_grants, if at all, after any other one it needs.
+ *   5. the customer's ledger accounts, as postings update their running balances.
  *
- * Steps 2 to 4 belong to one customer, and whoever waits there already holds that customer, so
+ * Steps 2 to 5 belong to one customer, and whoever waits there already holds that customer, so
  * nobody can hold them while waiting for step 1. Transactions for different customers only meet
- * at step 3 and at the system accounts, which are always taken in the order above.
+ * at step 3: system accounts (cash, revenue, ...) are shared, but postings never lock or update
+ * their rows (their balances are summed from entries, migration 0005).
  */
 
 /** Locks the customer row: the first lock of every write for that customer (see the order above). */

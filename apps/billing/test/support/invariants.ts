@@ -13,7 +13,7 @@ export async function invariantViolations(q: Queryable): Promise<string[]> {
       SELECT journal_transaction_id FROM journal_entries GROUP BY journal_transaction_id, currency
       HAVING sum(CASE WHEN direction = 'debit' THEN amount_minor ELSE -amount_minor END) <> 0`,
     'account balances equal their entries': `
-      SELECT a.id FROM accounts a LEFT JOIN journal_entries e ON e.account_id = a.id
+      SELECT a.id FROM account_balances a LEFT JOIN journal_entries e ON e.account_id = a.id
       GROUP BY a.id, a.balance_minor, a.normal_side
       HAVING a.balance_minor <> coalesce(sum(CASE WHEN e.direction = a.normal_side THEN e.amount_minor ELSE -e.amount_minor END), 0)`,
     'refunds never exceed what was captured': `
@@ -46,7 +46,7 @@ export async function invariantViolations(q: Queryable): Promise<string[]> {
     'cash equals payments minus refunds': `
       WITH paid AS (SELECT currency, sum(amount_minor) AS total FROM payments GROUP BY currency),
            refunded AS (SELECT currency, sum(amount_minor) AS total FROM refunds GROUP BY currency),
-           ledger AS (SELECT currency, balance_minor AS total FROM accounts WHERE kind = 'cash')
+           ledger AS (SELECT currency, balance_minor AS total FROM account_balances WHERE kind = 'cash')
       SELECT currency FROM paid FULL JOIN refunded USING (currency) FULL JOIN ledger USING (currency)
       WHERE coalesce(paid.total, 0) - coalesce(refunded.total, 0) <> coalesce(ledger.total, 0)`,
     'every lot is accounted for: amount = remaining + applied + refunded + expired': `
