@@ -6,8 +6,11 @@ const BATCH = 50;
 // Bounds one sweep; whatever is left waits for the next interval.
 const MAX_BATCHES = 100;
 
-/** Renews every subscription whose period has ended, in batches; returns the invoices issued. */
-export async function renewDue(db: Database, deps: BillingDeps): Promise<number> {
+/**
+ * Renews every subscription whose period has ended, in batches; returns the invoices issued. A
+ * renewal the ledger refuses is logged and left due; the rest of its batch goes on.
+ */
+export async function renewDue(db: Database, deps: BillingDeps, log?: Logger): Promise<number> {
   let issued = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const invoices = await db.transaction((tx) =>
@@ -15,6 +18,11 @@ export async function renewDue(db: Database, deps: BillingDeps): Promise<number>
         now: clockOf(deps),
         termsDays: deps.config.BILLING_PAYMENT_TERMS_DAYS,
         limit: BATCH,
+        onRefused: (subscriptionId, error) =>
+          log?.warn(
+            { subscription_id: subscriptionId, code: error.code, err: error.message },
+            'renewal refused',
+          ),
       }),
     );
     issued += invoices.length;
@@ -35,7 +43,7 @@ export function startRenewals(context: { db: Database; deps: BillingDeps; log: L
     if (running) return;
     running = true;
     try {
-      const issued = await renewDue(context.db, context.deps);
+      const issued = await renewDue(context.db, context.deps, context.log);
       if (issued > 0) context.log.info({ invoices: issued }, 'subscriptions renewed');
     } catch (error) {
       // A missed sweep only delays invoices; the next one picks them up.

@@ -1,4 +1,4 @@
-import type { Queryable } from '@bounded/core';
+import { ToolError, type Queryable } from '@bounded/core';
 import {
   accountKey,
   NORMAL_SIDE,
@@ -28,7 +28,10 @@ function valuesList(rows: number, columns: number, first = 1, casts: string[] = 
  * (store/locks.ts), and system accounts keep no running balance (migration 0005), so postings for
  * different customers never wait for each other on a shared account row.
  */
-async function resolveAccounts(q: Queryable, refs: AccountRef[]): Promise<Map<string, string>> {
+async function resolveAccounts(
+  q: Queryable,
+  refs: AccountRef[],
+): Promise<Map<string, { id: string; balanceMinor: bigint }>> {
   const unique = [...new Map(refs.map((r) => [accountKey(r), r])).values()];
   const params = unique.flatMap((r) => [r.kind, r.customerId, r.currency, NORMAL_SIDE[r.kind]]);
   await q.query(
@@ -43,8 +46,9 @@ async function resolveAccounts(q: Queryable, refs: AccountRef[]): Promise<Map<st
     kind: AccountKind;
     customer_id: string | null;
     currency: string;
+    balance_minor: string | null;
   }>(
-    `SELECT a.id, a.kind, a.customer_id, a.currency
+    `SELECT a.id, a.kind, a.customer_id, a.currency, a.balance_minor
        FROM accounts a
        JOIN (VALUES ${valuesList(unique.length, 3, 1, ['::text', '::text', '::text'])}) AS w (kind, customer_id, currency)
          ON a.kind = w.kind AND a.customer_id IS NOT DISTINCT FROM w.customer_id AND a.currency = w.currency`,
@@ -53,17 +57,64 @@ async function resolveAccounts(q: Queryable, refs: AccountRef[]): Promise<Map<st
   return new Map(
     rows.map((r) => [
       accountKey({ kind: r.kind, customerId: r.customer_id, currency: r.currency }),
-      String(r.id),
+      { id: String(r.id), balanceMinor: BigInt(r.balance_minor ?? '0') },
     ]),
   );
 }
 
-/** Posts a balanced journal transaction; returns its id. The database re-checks the balance at commit. */
+/**
+ * The largest amount a customer may owe, or hold as credit, per currency: what a JSON number
+ * carries exactly. Past it, every read that reports the total would fail.
+ */
+export const MAX_CUSTOMER_TOTAL_MINOR = BigInt(Number.MAX_SAFE_INTEGER);
+
+const TOTAL_NAMES: Partial<Record<AccountKind, string>> = {
+  receivable: 'amount owed on open invoices',
+  customer_credit: 'account credit',
+};
+
+/**
+ * Refuses a journal that would take a customer account past MAX_CUSTOMER_TOTAL_MINOR. The caller
+ * holds the customer's row lock (store/locks.ts), so the balances just read cannot move meanwhile.
+ */
+function checkCustomerTotals(journal: Journal, accounts: Map<string, { balanceMinor: bigint }>): void {
+  const growth = new Map<string, { ref: AccountRef; minor: bigint }>();
+  for (const p of journal.postings) {
+    if (p.account.customerId === null) continue;
+    const key = accountKey(p.account);
+    const signed = p.direction === NORMAL_SIDE[p.account.kind] ? p.amountMinor : -p.amountMinor;
+    growth.set(key, { ref: p.account, minor: (growth.get(key)?.minor ?? 0n) + signed });
+  }
+  for (const [key, { ref, minor }] of growth) {
+    if (minor <= 0n) continue;
+    const balance = accounts.get(key)!.balanceMinor;
+    if (balance + minor <= MAX_CUSTOMER_TOTAL_MINOR) continue;
+    const what = TOTAL_NAMES[ref.kind] ?? ref.kind;
+    throw new ToolError(
+      'precondition_failed',
+      `This would take customer ${ref.customerId}'s ${what} in ${ref.currency} to ${balance + minor} minor units, past the largest total this service can report (${MAX_CUSTOMER_TOTAL_MINOR}).`,
+      {
+        hint:
+          ref.kind === 'receivable'
+            ? 'Collect or settle the open invoices first; amounts are in minor units (cents), so check the amount was not meant in major units.'
+            : 'Let the customer use the credit first; amounts are in minor units (cents), so check the amount was not meant in major units.',
+        details: { customer_id: ref.customerId, currency: ref.currency, balance_minor: balance.toString() },
+      },
+    );
+  }
+}
+
+/**
+ * Posts a balanced journal transaction; returns its id. The database re-checks the balance at
+ * commit. Refuses (precondition_failed) a journal that would take a customer's amount owed or
+ * credit past MAX_CUSTOMER_TOTAL_MINOR.
+ */
 export async function post(q: Queryable, journal: Journal, now: Date): Promise<string> {
-  const ids = await resolveAccounts(
+  const accounts = await resolveAccounts(
     q,
     journal.postings.map((p) => p.account),
   );
+  checkCustomerTotals(journal, accounts);
   const id = newId('jtx');
   await q.query(
     `INSERT INTO journal_transactions (id, kind, memo, customer_id, document_id, reverses_id, posted_at)
@@ -80,7 +131,7 @@ export async function post(q: Queryable, journal: Journal, now: Date): Promise<s
   );
   const params = journal.postings.flatMap((p) => [
     id,
-    ids.get(accountKey(p.account)),
+    accounts.get(accountKey(p.account))!.id,
     p.account.currency,
     p.direction,
     p.amountMinor.toString(),

@@ -187,7 +187,13 @@ export async function catchUpRenewals(
  */
 export async function renewDueSubscriptions(
   q: Queryable,
-  input: { now: Date; termsDays: number; limit: number },
+  input: {
+    now: Date;
+    termsDays: number;
+    limit: number;
+    /** Told about a subscription whose renewal was refused (a ToolError); the others go on. */
+    onRefused?: (subscriptionId: string, error: ToolError) => void;
+  },
 ): Promise<IssuedInvoice[]> {
   const { rows } = await q.query<{ id: string }>(
     `SELECT s.id FROM subscriptions s JOIN customers c ON c.id = s.customer_id
@@ -197,9 +203,19 @@ export async function renewDueSubscriptions(
   );
   const issued: IssuedInvoice[] = [];
   for (const { id } of rows) {
-    issued.push(
-      ...(await catchUpRenewals(q, { subscriptionId: id, now: input.now, termsDays: input.termsDays })),
-    );
+    // One refused renewal (a customer total past what can be reported) must not hold back the
+    // rest of the batch: it is undone alone and stays due.
+    await q.query('SAVEPOINT renewal');
+    try {
+      issued.push(
+        ...(await catchUpRenewals(q, { subscriptionId: id, now: input.now, termsDays: input.termsDays })),
+      );
+      await q.query('RELEASE SAVEPOINT renewal');
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      await q.query('ROLLBACK TO SAVEPOINT renewal');
+      input.onRefused?.(id, error);
+    }
   }
   return issued;
 }
