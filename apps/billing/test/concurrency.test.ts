@@ -5,6 +5,7 @@ import { refundPolicyOf } from '../src/config.js';
 import { issueInvoice } from '../src/store/invoicing.js';
 import { recordPayment } from '../src/store/payments.js';
 import { issueRefund as issueRefundInStore, planRefund } from '../src/store/refunds.js';
+import { renewDueSubscriptions } from '../src/store/subscriptions.js';
 import { createInvoice } from '../src/tools/create-invoice.js';
 import { grantAccountCredit } from '../src/tools/grant-account-credit.js';
 import { issueRefund } from '../src/tools/issue-refund.js';
@@ -279,34 +280,36 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
     expect(await deadlocksInDatabase()).toBe(before);
   });
 
+  /** Invoices a customer and records the payment: postings to revenue, receivable and cash. */
+  const invoiceAndPay = async (tx: Queryable, customerId: string) => {
+    const now = b.clock.now;
+    const { invoice } = await issueInvoice(tx, {
+      customerId,
+      currency: 'USD',
+      subscriptionId: null,
+      lines: [{ kind: 'charge', description: 'Seats', quantity: 1, unitAmountMinor: 1500n }],
+      dueAt: now,
+      memo: null,
+      now,
+      applyCredit: false,
+    });
+    await recordPayment(tx, {
+      invoiceId: invoice.id,
+      amountMinor: 1500n,
+      currency: 'USD',
+      method: 'card',
+      provider: 'manual',
+      providerReference: null,
+      receivedAt: now,
+      note: null,
+      recordedBy: 'operator',
+      now,
+    });
+    return invoice;
+  };
+
   it("one customer's open transaction never holds up another customer's invoice and payment", async () => {
     const [first, second] = [await payment('plan_basic'), await payment('plan_basic')];
-    const invoiceAndPay = async (tx: Queryable, customerId: string) => {
-      const now = b.clock.now;
-      const { invoice } = await issueInvoice(tx, {
-        customerId,
-        currency: 'USD',
-        subscriptionId: null,
-        lines: [{ kind: 'charge', description: 'Seats', quantity: 1, unitAmountMinor: 1500n }],
-        dueAt: now,
-        memo: null,
-        now,
-        applyCredit: false,
-      });
-      await recordPayment(tx, {
-        invoiceId: invoice.id,
-        amountMinor: 1500n,
-        currency: 'USD',
-        method: 'card',
-        provider: 'manual',
-        providerReference: null,
-        receivedAt: now,
-        note: null,
-        recordedBy: 'operator',
-        now,
-      });
-      return invoice;
-    };
     let posted!: () => void;
     const holding = new Promise<void>((resolve) => (posted = resolve));
     let release!: () => void;
@@ -337,5 +340,31 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
       "SELECT (sum(amount_minor) - (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE currency = 'USD'))::text AS total FROM payments WHERE currency = 'USD'",
     );
     expect(rows[0]!.balance_minor).toBe(paid.rows[0]!.total);
+  });
+
+  it("an open renewal sweep never holds up another customer's invoice and payment", async () => {
+    const { customerId: renewing } = await payment('plan_basic');
+    b.advance(40); // its period has ended; customers onboarded from here on are not due
+    const { customerId: other } = await payment('plan_basic');
+    let swept!: (invoices: number) => void;
+    const sweeping = new Promise<number>((resolve) => (swept = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const sweep = b.db.transaction(async (tx) => {
+      const issued = await renewDueSubscriptions(tx, { now: b.clock.now, termsDays: 14, limit: 50 });
+      swept(issued.filter((i) => i.invoice.customerId === renewing).length);
+      await released;
+    });
+    try {
+      expect(await sweeping).toBeGreaterThan(0);
+      const invoice = await b.db.transaction(async (tx) => {
+        await tx.query("SET LOCAL lock_timeout = '3s'");
+        return invoiceAndPay(tx, other);
+      });
+      expect(invoice.customerId).toBe(other);
+    } finally {
+      release();
+      await sweep;
+    }
   });
 });
