@@ -15,8 +15,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadMigrations, migrate, type Queryable } from '@bounded/core';
 import { createTestDatabase, type TestDatabase } from '@bounded/core/testing';
-import { issueInvoice } from '../src/store/invoicing.js';
-import { recordPayment } from '../src/store/payments.js';
+import { invoiceAndPay } from '../test/support/invoice-and-pay.js';
 
 const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 if (!url) {
@@ -67,38 +66,12 @@ for (const variant of variants) {
   setups.push({ name: variant.name, test, customers, perSecond: [] });
 }
 
-async function invoiceAndPay(q: Queryable, customerId: string): Promise<void> {
-  const now = new Date();
-  const { invoice } = await issueInvoice(q, {
-    customerId,
-    currency: 'USD',
-    subscriptionId: null,
-    lines: [{ kind: 'charge', description: 'Seats', quantity: 1, unitAmountMinor: 1500n }],
-    dueAt: now,
-    memo: null,
-    now,
-    applyCredit: false,
-  });
-  await recordPayment(q, {
-    invoiceId: invoice.id,
-    amountMinor: 1500n,
-    currency: 'USD',
-    method: 'card',
-    provider: 'manual',
-    providerReference: null,
-    receivedAt: now,
-    note: null,
-    recordedBy: 'bench',
-    now,
-  });
-}
-
 async function measure(setup: Setup): Promise<void> {
   const started = performance.now();
   await Promise.all(
     setup.customers.map(async (customerId) => {
       for (let i = 0; i < txPerWorker; i += 1) {
-        await setup.test.db.transaction((tx) => invoiceAndPay(overNetwork(tx), customerId));
+        await setup.test.db.transaction((tx) => invoiceAndPay(overNetwork(tx), customerId, new Date()));
       }
     }),
   );

@@ -1,9 +1,7 @@
-import { ToolError, type Queryable } from '@bounded/core';
+import { ToolError } from '@bounded/core';
 import { hasRealPostgres } from '@bounded/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundPolicyOf } from '../src/config.js';
-import { issueInvoice } from '../src/store/invoicing.js';
-import { recordPayment } from '../src/store/payments.js';
 import { issueRefund as issueRefundInStore, planRefund } from '../src/store/refunds.js';
 import { renewDueSubscriptions } from '../src/store/subscriptions.js';
 import { createInvoice } from '../src/tools/create-invoice.js';
@@ -13,6 +11,7 @@ import { onboardCustomer } from '../src/tools/onboard-customer.js';
 import { recordPaymentTool } from '../src/tools/record-payment.js';
 import { call, countingDeadlocks, setupBilling, type Billing } from './support/billing.js';
 import { invariantViolations } from './support/invariants.js';
+import { invoiceAndPay } from './support/invoice-and-pay.js';
 import { addTestPlans } from './support/plans.js';
 
 /** Resolves once `parties` callers are waiting, so they all proceed together. */
@@ -280,34 +279,6 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
     expect(await deadlocksInDatabase()).toBe(before);
   });
 
-  /** Invoices a customer and records the payment: postings to revenue, receivable and cash. */
-  const invoiceAndPay = async (tx: Queryable, customerId: string) => {
-    const now = b.clock.now;
-    const { invoice } = await issueInvoice(tx, {
-      customerId,
-      currency: 'USD',
-      subscriptionId: null,
-      lines: [{ kind: 'charge', description: 'Seats', quantity: 1, unitAmountMinor: 1500n }],
-      dueAt: now,
-      memo: null,
-      now,
-      applyCredit: false,
-    });
-    await recordPayment(tx, {
-      invoiceId: invoice.id,
-      amountMinor: 1500n,
-      currency: 'USD',
-      method: 'card',
-      provider: 'manual',
-      providerReference: null,
-      receivedAt: now,
-      note: null,
-      recordedBy: 'operator',
-      now,
-    });
-    return invoice;
-  };
-
   it("one customer's open transaction never holds up another customer's invoice and payment", async () => {
     const [first, second] = [await payment('plan_basic'), await payment('plan_basic')];
     let posted!: () => void;
@@ -316,7 +287,7 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     // The first customer's invoice and payment are posted (revenue, receivable, cash) and stay uncommitted.
     const holder = b.db.transaction(async (tx) => {
-      await invoiceAndPay(tx, first.customerId);
+      await invoiceAndPay(tx, first.customerId, b.clock.now);
       posted();
       await released;
     });
@@ -326,7 +297,7 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
       // before system balances were summed from entries, this waited on the revenue row and failed.
       const other = await b.db.transaction(async (tx) => {
         await tx.query("SET LOCAL lock_timeout = '3s'");
-        return invoiceAndPay(tx, second.customerId);
+        return invoiceAndPay(tx, second.customerId, b.clock.now);
       });
       expect(other.customerId).toBe(second.customerId);
     } finally {
@@ -359,7 +330,7 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
       expect(await sweeping).toBeGreaterThan(0);
       const invoice = await b.db.transaction(async (tx) => {
         await tx.query("SET LOCAL lock_timeout = '3s'");
-        return invoiceAndPay(tx, other);
+        return invoiceAndPay(tx, other, b.clock.now);
       });
       expect(invoice.customerId).toBe(other);
     } finally {
