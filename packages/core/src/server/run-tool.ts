@@ -35,22 +35,6 @@ export interface ToolCall {
 
 type Success = StoredOutcome & { kind: 'success' };
 
-// pg / network codes meaning "the database is not reachable right now", worth a retry.
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01',
-  '57P02',
-  '57P03',
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-  '53300',
-]);
-
 /** Runs one tool call through validation, limits, idempotency, audit and error mapping. */
 export async function runTool(call: ToolCall): Promise<CallToolResult | InputRequiredResult> {
   const { tool, runtime } = call;
@@ -332,13 +316,11 @@ function toErrorBody(
   tool: ToolDefinition,
   log?: ToolContext['log'],
 ): ToolErrorBody {
-  if (error instanceof ToolError) return error.toBody();
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) {
-    log?.warn({ err: error }, 'database unavailable');
-    return new ToolError('unavailable', 'The database is not reachable right now.', {
-      hint: 'Retry in a few seconds with the same idempotency_key.',
-    }).toBody(requestId);
+  if (error instanceof ToolError) {
+    // The database port reports a failed connection as `unavailable`; the operator needs its cause.
+    if (error.code === 'unavailable' && error.cause !== undefined)
+      log?.warn({ err: error.cause }, 'database unavailable');
+    return error.toBody();
   }
   log?.error({ err: error }, 'unexpected error in tool call');
   const effect =
