@@ -56,21 +56,20 @@ export async function runTool(call: ToolCall): Promise<CallToolResult | InputReq
   );
   const signal = AbortSignal.any([call.sdk.mcpReq.signal, deadline.signal]);
   let label = 'ok';
-  let release: (() => void) | undefined;
   try {
     const parsed = call.schemas.input.safeParse(call.args ?? {});
     if (!parsed.success) throw invalidArguments(parsed.error);
     const input = parsed.data as Record<string, unknown>;
     requireScopes(tool, call.principal);
-    release = await runtime.limiter.acquire(signal);
-    await settleOrGiveUp(runtime.ready(), signal, tool, timeoutMs);
-    log.debug({ args: summarize(input) }, 'tool call started');
-    const { outcome, replayed } = await settleOrGiveUp(
-      execute(call, input, log, requestId, signal, started),
-      signal,
-      tool,
-      timeoutMs,
-    );
+    const release = await runtime.limiter.acquire(signal);
+    const work = runtime.ready().then(() => {
+      log.debug({ args: summarize(input) }, 'tool call started');
+      return execute(call, input, log, requestId, signal, started);
+    });
+    // The slot is held until the work really ends, not until the caller is answered: work given
+    // up on as "outcome unknown" still runs and still holds its database connection.
+    work.then(release, release);
+    const { outcome, replayed } = await settleOrGiveUp(work, signal, tool, timeoutMs);
     if (outcome.kind === 'error') {
       label = outcome.error.code;
       return errorResult(outcome.error, tool.effects === 'none' ? undefined : replayed);
@@ -96,7 +95,6 @@ export async function runTool(call: ToolCall): Promise<CallToolResult | InputReq
     return errorResult(body);
   } finally {
     clearTimeout(timer);
-    release?.();
     const seconds = (performance.now() - started) / 1000;
     runtime.metrics.recordCall(tool.name, label, seconds);
     log.info({ outcome: label, duration_ms: Math.round(seconds * 1000) }, 'tool call finished');
