@@ -54,7 +54,7 @@ export async function runTool(call: ToolCall): Promise<CallToolResult | InputReq
     () => deadline.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')),
     timeoutMs,
   );
-  const signal = AbortSignal.any([call.sdk.mcpReq.signal, deadline.signal]);
+  const signal = AbortSignal.any([call.sdk.mcpReq.signal, deadline.signal, runtime.stopping.signal]);
   let label = 'ok';
   try {
     const parsed = call.schemas.input.safeParse(call.args ?? {});
@@ -257,9 +257,13 @@ function stopError(
   state: 'stopped' | 'unknown',
 ): ToolError {
   const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
+  // The server's own stop (Runtime.stopping) aborts with a ToolError; a client's cancel does not.
+  const shutDown = signal.reason instanceof ToolError;
   const what = timedOut
     ? `The call did not finish within ${timeoutMs} ms`
-    : 'The call was cancelled before it finished';
+    : shutDown
+      ? 'The server shut down before the call finished'
+      : 'The call was cancelled before it finished';
   const effect =
     state === 'unknown'
       ? 'and it is not known whether its changes were applied'
