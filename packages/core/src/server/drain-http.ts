@@ -14,6 +14,7 @@ export interface DrainOptions {
   closeDatabase(): Promise<void>;
 }
 
+const NOT_STARTED = 'The server is shutting down and did not start this call; nothing was changed.';
 const RETRY_HINT =
   'Retry the same call, with the same idempotency_key if it takes one: another instance, or this one once restarted, answers it, and a call that completed is replayed, not repeated.';
 
@@ -35,15 +36,7 @@ export async function drainHttp(options: DrainOptions): Promise<void> {
     (await Promise.all([http.drained(timeoutMs), runtime.limiter.idle(timeoutMs)])).every(Boolean);
 
   http.stopAccepting();
-  runtime.limiter.close(
-    new ToolError(
-      'unavailable',
-      'The server is shutting down and did not start this call; nothing was changed.',
-      {
-        hint: RETRY_HINT,
-      },
-    ),
-  );
+  runtime.limiter.close(new ToolError('unavailable', NOT_STARTED, { hint: RETRY_HINT }));
   if (!(await settled(until(stopReserveMs)))) {
     log.warn({ in_flight: runtime.limiter.active }, 'stopping the calls still running');
     runtime.stopping.abort(

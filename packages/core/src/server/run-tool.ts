@@ -319,9 +319,12 @@ function toErrorBody(
   log?: ToolContext['log'],
 ): ToolErrorBody {
   if (error instanceof ToolError) {
-    // The database port reports a failed connection as `unavailable`; the operator needs its cause.
-    if (error.code === 'unavailable' && error.cause !== undefined)
-      log?.warn({ err: error.cause }, 'database unavailable');
+    // The database port reports a lost connection (or a conflict that outlasted its retries) as
+    // `unavailable`; the model gets the error, the operator its cause.
+    if (error.code === 'unavailable' && error.cause !== undefined) {
+      log?.warn({ err: error.cause }, error.message);
+      return error.toBody(requestId);
+    }
     return error.toBody();
   }
   log?.error({ err: error }, 'unexpected error in tool call');
