@@ -359,6 +359,29 @@ describe.skipIf(!hasRealPostgres())('PostgreSQL specifics', () => {
     expect((await db.query('SELECT 1 FROM counters WHERE id = 200')).rowCount).toBe(0);
   });
 
+  it('runs a transaction again when its connection died before COMMIT, and commits it once', async () => {
+    const small = createPgDatabase({ url: testDb.url!, max: 1 });
+    try {
+      let attempts = 0;
+      const value = await small.transaction(async (tx) => {
+        attempts += 1;
+        await tx.query('INSERT INTO counters VALUES ($1, $2)', [400, attempts]);
+        if (attempts === 1) {
+          const pid = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          await db.query('SELECT pg_terminate_backend($1)', [pid]);
+          await sleep(200);
+          await tx.query('SELECT 1');
+        }
+        return attempts;
+      });
+      expect(value).toBe(2);
+      const { rows } = await db.query<{ n: number }>('SELECT n FROM counters WHERE id = 400');
+      expect(rows).toEqual([{ n: 2 }]);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('survives a connection that dies between statements of a transaction', async () => {
     const small = createPgDatabase({ url: testDb.url!, max: 1 });
     try {

@@ -23,16 +23,29 @@ export function isConnectionFailure(err: unknown): boolean {
   return typeof code === 'string' && CONNECTION_CODES.has(code);
 }
 
+/** A lost or refused database connection, reported as a retryable `unavailable`. */
+export class DatabaseUnavailableError extends ToolError {
+  /**
+   * The failure came before COMMIT was sent (set by the transaction runner, or at checkout), so
+   * nothing can have been committed and the transaction may simply run again.
+   */
+  beforeCommit = false;
+}
+
 /**
- * The retryable `unavailable` error a statement or checkout reports when its connection failed.
- * The transaction may have been cut during COMMIT, so the message does not promise a rollback:
- * an idempotent retry replays a call that did commit and runs one that did not.
+ * The error a statement or checkout reports when its connection failed. The transaction may
+ * have been cut during COMMIT, so the message does not promise a rollback: an idempotent retry
+ * replays a call that did commit and runs one that did not.
  */
-export function databaseUnavailable(cause: unknown): ToolError {
+export function databaseUnavailable(cause: unknown): DatabaseUnavailableError {
   const sqlstate = (cause as { code?: unknown } | null)?.code;
-  return new ToolError('unavailable', 'The connection to the database failed during the call.', {
-    hint: 'Retry in a few seconds with the same arguments and idempotency_key: a call that completed is replayed, not repeated.',
-    ...(typeof sqlstate === 'string' ? { details: { sqlstate } } : {}),
-    cause,
-  });
+  return new DatabaseUnavailableError(
+    'unavailable',
+    'The connection to the database failed during the call.',
+    {
+      hint: 'Retry in a few seconds with the same arguments and idempotency_key: a call that completed is replayed, not repeated.',
+      ...(typeof sqlstate === 'string' ? { details: { sqlstate } } : {}),
+      cause,
+    },
+  );
 }

@@ -64,7 +64,10 @@ export function createPgDatabase(options: PgDatabaseOptions): Database {
     } catch (err) {
       // Without a SQLSTATE the driver itself gave up (socket closed during start-up, pool ended);
       // a SQLSTATE such as a failed password stays what it is, since a retry will not fix it.
-      throw hasSqlState(err) && !isConnectionFailure(err) ? err : databaseUnavailable(err);
+      if (hasSqlState(err) && !isConnectionFailure(err)) throw err;
+      const unavailable = databaseUnavailable(err);
+      unavailable.beforeCommit = true;
+      throw unavailable;
     }
     return {
       async query(sql, params) {
