@@ -58,6 +58,8 @@ export const CoreConfig = z.object({
     .regex(/^\S+$/, { error: 'no spaces or line breaks (a secret file with a trailing newline?)' })
     .optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  /** How long a stopping server (SIGTERM, SIGINT, stdin closed) gives calls in flight before it exits. */
+  DRAIN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 export type CoreConfigValues = z.output<typeof CoreConfig>;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { databaseUnavailable } from '../src/db/connection-failure.js';
 import { isRetryableTxError, withTxRetry } from '../src/db/retry.js';
 import { ToolError } from '../src/errors.js';
 
@@ -87,6 +88,34 @@ describe('withTxRetry', () => {
       { signal: controller.signal },
     );
     await expect(pending).rejects.toBe(reason);
+    expect(calls).toBe(1);
+  });
+});
+
+describe('withTxRetry and lost connections', () => {
+  it('runs again only when the connection was lost before COMMIT, and keeps the error when it gives up', async () => {
+    const lostBefore = databaseUnavailable(sqlError('57P01'));
+    lostBefore.beforeCommit = true;
+    let calls = 0;
+    const failure = await withTxRetry(
+      async () => {
+        calls++;
+        throw lostBefore;
+      },
+      { attempts: 3 },
+    ).catch((err: unknown) => err);
+    expect(calls).toBe(3);
+    expect(failure).toBe(lostBefore);
+
+    // Lost during COMMIT: the outcome is unknown, so the transaction must not run again.
+    const lostDuringCommit = databaseUnavailable(sqlError('57P01'));
+    calls = 0;
+    await expect(
+      withTxRetry(async () => {
+        calls++;
+        throw lostDuringCommit;
+      }),
+    ).rejects.toBe(lostDuringCommit);
     expect(calls).toBe(1);
   });
 });

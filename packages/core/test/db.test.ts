@@ -361,6 +361,29 @@ describe.skipIf(!hasRealPostgres())('PostgreSQL specifics', () => {
     expect((await db.query('SELECT 1 FROM counters WHERE id = 200')).rowCount).toBe(0);
   });
 
+  it('runs a transaction again when its connection died before COMMIT, and commits it once', async () => {
+    const small = createPgDatabase({ url: testDb.url!, max: 1 });
+    try {
+      let attempts = 0;
+      const value = await small.transaction(async (tx) => {
+        attempts += 1;
+        await tx.query('INSERT INTO counters VALUES ($1, $2)', [400, attempts]);
+        if (attempts === 1) {
+          const pid = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          await db.query('SELECT pg_terminate_backend($1)', [pid]);
+          await sleep(200);
+          await tx.query('SELECT 1');
+        }
+        return attempts;
+      });
+      expect(value).toBe(2);
+      const { rows } = await db.query<{ n: number }>('SELECT n FROM counters WHERE id = 400');
+      expect(rows).toEqual([{ n: 2 }]);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('survives a connection that dies between statements of a transaction', async () => {
     const small = createPgDatabase({ url: testDb.url!, max: 1 });
     try {
@@ -372,7 +395,8 @@ describe.skipIf(!hasRealPostgres())('PostgreSQL specifics', () => {
           await tx.query('SELECT 1');
         })
         .catch((err: unknown) => err);
-      expect(failure).toBeInstanceOf(Error);
+      // Reported as the retryable connection failure it is, not as the driver's "not queryable".
+      expect(failure).toMatchObject({ code: 'unavailable', retryable: true, cause: { code: '57P01' } });
       expect((await small.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     } finally {
       await small.close();
@@ -386,6 +410,9 @@ describe.skipIf(!hasRealPostgres())('PostgreSQL specifics', () => {
       const pid = (await small.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       await db.query('SELECT pg_terminate_backend($1)', [pid]);
       await expect.poll(() => idleErrors.length).toBe(1);
+      // Only the error reaches the log, not the pg client with the backend's cancel key.
+      expect(idleErrors[0]).toMatchObject({ code: '57P01' });
+      expect(idleErrors[0]).not.toHaveProperty('client');
       expect((await small.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     } finally {
       await small.close();
@@ -400,7 +427,7 @@ describe.skipIf(!hasRealPostgres())('PostgreSQL specifics', () => {
           await tx.query('INSERT INTO counters VALUES ($1, $2)', [300, 0]);
           await tx.query('SELECT pg_terminate_backend(pg_backend_pid())');
         }),
-      ).rejects.toMatchObject({ code: '57P01' });
+      ).rejects.toMatchObject({ code: 'unavailable', retryable: true, cause: { code: '57P01' } });
       // With max 1, this only works if the dead connection was replaced.
       expect((await small.query('SELECT 1 FROM counters WHERE id = 300')).rowCount).toBe(0);
     } finally {

@@ -46,3 +46,36 @@ it('runs the handler once for 50 concurrent calls with one key, and all get the 
     await client.close();
   }
 });
+
+it('does not claim the key of a call refused for confirmation, so the confirmed retry with that key runs', async () => {
+  const runtime = createTestRuntime({
+    app: notesApp,
+    db: testDb.db,
+    deps: { listBudgetChars: 16_000, runs: {} },
+    migrations: await loadMigrations(notesMigrations),
+    options: { allowModelConfirmation: true },
+  });
+  const client = await connectClient(runtime, { era: 'modern' });
+  try {
+    const added = await client.callTool('add_note', {
+      title: 'to delete',
+      body: '',
+      idempotency_key: `confirm-add-${Date.now()}`,
+    });
+    const id = (added.structuredContent as { note: { id: string } }).note.id;
+    const key = `confirm-delete-${Date.now()}`;
+    const refused = await client.callTool('delete_note', { id, idempotency_key: key });
+    expect(refused.structuredContent!.error).toMatchObject({ code: 'confirmation_required' });
+    const claims = () =>
+      testDb.db.query('SELECT 1 FROM bounded_idempotency WHERE tool = $1 AND key = $2', ['delete_note', key]);
+    expect((await claims()).rowCount).toBe(0);
+
+    // The hint says to call again with confirmed: true and the same key; the arguments differ,
+    // so a claimed key would answer idempotency_key_reused.
+    const confirmed = await client.callTool('delete_note', { id, idempotency_key: key, confirmed: true });
+    expect(confirmed.structuredContent).toMatchObject({ deleted: id, replayed: false });
+    expect((await claims()).rowCount).toBe(1);
+  } finally {
+    await client.close();
+  }
+});

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Database, QueryResult } from './database.js';
+import { databaseUnavailable, isConnectionFailure } from './connection-failure.js';
 import { withTxRetry } from './retry.js';
 import { runTransaction, type StatementResult, type TxConnection } from './run-transaction.js';
 
@@ -29,6 +30,8 @@ export function createPgDatabase(options: PgDatabaseOptions): Database {
   const connectionString = options.searchPath ? withSearchPath(options.url, options.searchPath) : options.url;
   // The driver loads on first use: start-up stays fast for a server that is only listed.
   let driver: Promise<{ pool: pg.Pool; Client: typeof pg.Client }> | undefined;
+  // Why each connection broke, as its 'error' event said; the pool must not hand it out again.
+  const broken = new WeakMap<pg.Client, Error>();
   const connect = () =>
     (driver ??= import('pg').then(({ default: pgModule }) => {
       const pool = new pgModule.Pool({
@@ -36,49 +39,79 @@ export function createPgDatabase(options: PgDatabaseOptions): Database {
         max: options.max ?? 10,
         ...(options.applicationName ? { application_name: options.applicationName } : {}),
       });
-      // Without a listener, an idle connection's error would crash the process.
-      pool.on('error', options.onIdleError ?? ((err) => process.emitWarning(err, 'PostgreSQLPoolWarning')));
+      // Every connection is heard from the moment it exists, checked out or idle: an 'error' event
+      // nobody listens to (a backend terminated between two statements) would crash the process.
+      pool.on('connect', (client) => {
+        client.on('error', (err) => {
+          if (!broken.has(client)) broken.set(client, err);
+        });
+      });
+      const onIdleError = options.onIdleError ?? ((err) => process.emitWarning(err, 'PostgreSQLPoolWarning'));
+      pool.on('error', (err) => {
+        // pg-pool hangs the whole client on the error, the backend's cancel key included; it has
+        // no place in a log line.
+        delete (err as Error & { client?: unknown }).client;
+        onIdleError(err);
+      });
       return { pool, Client: pgModule.Client };
     }));
 
-  const acquire = async (): Promise<TxConnection> => {
+  const checkout = async (): Promise<TxConnection> => {
     const { pool, Client } = await connect();
-    const client = await pool.connect();
-    // A checked-out connection that dies between statements reports on the client, and an
-    // unheard 'error' event would crash the process. The next statement fails anyway; keep the
-    // error so the connection is destroyed, not pooled.
-    let lost: Error | undefined;
-    const onLost = (err: Error): void => {
-      lost = err;
-    };
-    client.on('error', onLost);
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      // Without a SQLSTATE the driver itself gave up (socket closed during start-up, pool ended);
+      // a SQLSTATE such as a failed password stays what it is, since a retry will not fix it.
+      if (hasSqlState(err) && !isConnectionFailure(err)) throw err;
+      const unavailable = databaseUnavailable(err);
+      unavailable.beforeCommit = true;
+      throw unavailable;
+    }
     return {
-      query: (sql, params) => run(client, sql, params),
+      async query(sql, params) {
+        try {
+          return await run(client, sql, params);
+        } catch (err) {
+          // A statement on a broken connection fails with a driver message ("not queryable",
+          // "terminated unexpectedly"); the event kept the real cause.
+          const cause = broken.get(client);
+          throw cause || isConnectionFailure(err) ? databaseUnavailable(cause ?? err) : err;
+        }
+      },
       cancel: () => cancelStatement(Client, connectionString, client),
-      release: (broken) => {
-        client.removeListener('error', onLost);
+      release: (unknownState) => {
         // Handing release() an error makes the pool destroy the connection instead of reusing it.
         client.release(
-          lost ?? (broken ? new Error('connection left in an unknown transaction state') : undefined),
+          broken.get(client) ??
+            (unknownState ? new Error('connection left in an unknown transaction state') : undefined),
         );
       },
     };
   };
 
+  const query = async <R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
+    const conn = await checkout();
+    try {
+      const { rows, rowCount } = await conn.query(sql, params);
+      return { rows: rows as R[], rowCount };
+    } finally {
+      await conn.release(false);
+    }
+  };
+
   let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
-    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const { rows, rowCount } = await run((await connect()).pool, sql, params);
-      return { rows: rows as R[], rowCount };
-    },
+    query,
     transaction: (fn, txOptions = {}) =>
       withTxRetry(
-        () => runTransaction(acquire, fn, txOptions),
+        () => runTransaction(checkout, fn, txOptions),
         txOptions.signal ? { signal: txOptions.signal } : {},
       ),
     async ping() {
-      await (await connect()).pool.query('SELECT 1');
+      await query('SELECT 1');
     },
     close: () => (closing ??= driver ? driver.then(({ pool }) => pool.end()) : Promise.resolve()),
   };
@@ -101,7 +134,7 @@ export function withSearchPath(url: string, searchPath: string): string {
 }
 
 async function run(
-  target: pg.Pool | pg.PoolClient,
+  target: pg.PoolClient,
   sql: string,
   params?: readonly unknown[],
 ): Promise<StatementResult> {
@@ -122,10 +155,18 @@ async function cancelStatement(
   const pid = (client as unknown as { processID: number | null }).processID;
   if (pid === null) return;
   const canceller = new Client({ connectionString });
+  // Its failures reach the caller through connect() and query(); unheard, the event would crash the process.
+  canceller.on('error', () => {});
   await canceller.connect();
   try {
     await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
   } finally {
     await canceller.end();
   }
+}
+
+/** Whether the server answered with a SQLSTATE (five characters), as opposed to a driver or socket error. */
+function hasSqlState(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }

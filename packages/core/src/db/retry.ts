@@ -1,4 +1,5 @@
 import { ToolError } from '../errors.js';
+import { DatabaseUnavailableError } from './connection-failure.js';
 import { sleep } from '../sleep.js';
 
 /** SQLSTATEs after which PostgreSQL expects the client to run the whole transaction again. */
@@ -18,17 +19,22 @@ export interface TxRetryOptions {
   signal?: AbortSignal;
 }
 
-/** Whether `err` is a serialization failure or a deadlock, after which the transaction may simply run again. */
+/**
+ * Whether the transaction may simply run again after `err`: a serialization failure, a deadlock,
+ * or a connection lost before COMMIT was sent.
+ */
 export function isRetryableTxError(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return err.beforeCommit;
   return (
     typeof err === 'object' && err !== null && 'code' in err && RETRYABLE_SQLSTATES.has(String(err.code))
   );
 }
 
 /**
- * Runs `fn`, and runs it again after a serialization failure or deadlock, up to `attempts` times.
- * When every attempt conflicted, rejects with a retryable `unavailable` ToolError: the conflict is
- * transient, so an idempotent replay must not freeze it as the call's outcome.
+ * Runs `fn`, and runs it again after a serialization failure, a deadlock or a connection lost
+ * before COMMIT, up to `attempts` times. When every attempt failed, rejects with a retryable
+ * `unavailable` ToolError: the failure is transient, so an idempotent replay must not freeze it as
+ * the call's outcome.
  */
 export async function withTxRetry<T>(
   fn: (attempt: number) => Promise<T>,
@@ -40,7 +46,7 @@ export async function withTxRetry<T>(
       return await fn(attempt);
     } catch (err) {
       if (!isRetryableTxError(err)) throw err;
-      if (attempt >= attempts) throw exhausted(err, attempts);
+      if (attempt >= attempts) throw err instanceof ToolError ? err : exhausted(err, attempts);
       await sleep(backoffMs(attempt), options.signal);
     }
   }

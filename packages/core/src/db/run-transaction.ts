@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from './connection-failure.js';
 import type { QueryResult, Queryable, TransactionOptions } from './database.js';
 
 /** One statement's result as an adapter reports it, with the command tag PostgreSQL answered. */
@@ -37,11 +38,13 @@ export async function runTransaction<T>(
   const conn = await untilAborted(acquire(), signal, (late) => late.release(false));
   const tx = new TxGuard(conn);
   let broken = false;
+  let committing = false;
   try {
     await tx.query(BEGIN[options.isolation ?? 'read committed']);
     signal?.throwIfAborted();
     const value = await untilAborted(fn({ query: (sql, params) => tx.query(sql, params) }), signal);
     await tx.finish(ended());
+    committing = true;
     const commit = await conn.query('COMMIT');
     // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK and no error: a statement
     // failed and the callback caught its error. Reporting success would lose the writes silently.
@@ -58,6 +61,9 @@ export async function runTransaction<T>(
     }
     await tx.finish(aborted ? signal?.reason : ended());
     if (!broken) broken = !(await settles(conn.query('ROLLBACK')));
+    // A connection lost before COMMIT was sent took its transaction with it: safe to run again.
+    // Lost during COMMIT, the outcome is unknown and only the caller can find out.
+    if (!committing && err instanceof DatabaseUnavailableError) err.beforeCommit = true;
     throw err;
   } finally {
     await conn.release(broken);

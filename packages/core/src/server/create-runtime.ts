@@ -51,6 +51,7 @@ export function createRuntime<Deps>(setup: RuntimeSetup<Deps>): Runtime<Deps> {
     cursors,
     metrics: setup.metrics ?? noMetrics,
     limiter: new ConcurrencyLimiter(max, Math.min(setup.options.toolTimeoutMs, 5_000)),
+    stopping: new AbortController(),
     options: setup.options,
   };
 }

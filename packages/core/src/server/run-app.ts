@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../logging.js';
 import type { AppDefinition } from './app.js';
 import { createRuntime } from './create-runtime.js';
 import { createBearerVerifier } from './auth.js';
+import { drainHttp } from './drain-http.js';
 import { createServerFactory } from './factory.js';
 import { createPromMetrics } from './metrics.js';
 import { runHttp } from './run-http-lazy.js';
@@ -32,8 +33,6 @@ export interface AppMain<Deps, C extends z.ZodObject> {
    */
   startJobs?(context: { db: Database; deps: Deps; log: Logger }): () => void;
 }
-
-const DRAIN_MS = 10_000;
 
 /** The whole CLI of an app: parse config, open the database, serve stdio or HTTP, drain on exit. */
 export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>): Promise<void> {
@@ -129,7 +128,7 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   };
 
   if (!config.HTTP) {
-    const code = await runStdio(factory, { log, drainMs: DRAIN_MS, close: closeDatabase });
+    const code = await runStdio(factory, { log, drainMs: config.DRAIN_TIMEOUT_MS, close: closeDatabase });
     process.exit(code);
   }
 
@@ -169,14 +168,8 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     `${main.app.name}-mcp: serving MCP on ${http.url}${authOn ? '' : ' (no auth: loopback only)'}\n`,
   );
   const stop = async (signal: string) => {
-    log.info({ signal }, 'http server stopping');
-    http.stopAccepting();
-    stopBackground();
-    if (!(await runtime.limiter.idle(DRAIN_MS))) {
-      log.warn({ in_flight: runtime.limiter.active }, 'shutting down with calls still in flight');
-    }
-    await closeDatabase();
-    await http.close();
+    log.info({ signal, drain_ms: config.DRAIN_TIMEOUT_MS }, 'http server stopping');
+    await drainHttp({ http, runtime, drainMs: config.DRAIN_TIMEOUT_MS, log, closeDatabase });
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -11,6 +11,7 @@ import {
 import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { AuthError, bearerToken, type BearerVerifier } from './auth.js';
+import { IdleWaiters } from './idle-waiters.js';
 import type { PromMetrics } from './metrics.js';
 
 export interface HttpOptions {
@@ -38,8 +39,10 @@ export interface HttpOptions {
 
 export interface HttpHandle {
   url: string;
-  /** Starts shutting down: /readyz answers 503, new MCP requests get 503, no new connections. */
+  /** Starts shutting down: /readyz and new MCP requests answer 503, and connections close after their response. */
   stopAccepting(): void;
+  /** Resolves true once every request received so far has its response written, or false after `timeoutMs`. */
+  drained(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -62,7 +65,17 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
     ? originValidation(options.allowedOrigins)
     : localhostOriginValidation();
 
+  // A call's reply is written after the call itself is done; shutdown waits for the writing too.
+  const unanswered = new Set<ServerResponse>();
+  const answered = new IdleWaiters(() => unanswered.size === 0);
+  let draining = false;
   const server = createServer((req, res) => {
+    unanswered.add(res);
+    res.once('close', () => {
+      unanswered.delete(res);
+      answered.check();
+    });
+    if (draining) res.setHeader('Connection', 'close');
     void route(req, res).catch((error: unknown) => {
       log.error({ err: error }, 'http request failed');
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
@@ -70,7 +83,6 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
     });
   });
 
-  let draining = false;
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
@@ -145,9 +157,12 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
     url,
     stopAccepting: () => {
       draining = true;
-      closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Still listening, and kept-alive connections stay open: a request racing the shutdown gets
+      // a 503 it can retry instead of a reset connection. Every response from now on closes its
+      // connection, so clients move elsewhere.
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
     },
+    drained: (timeoutMs) => answered.wait(timeoutMs),
     close: async () => {
       closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

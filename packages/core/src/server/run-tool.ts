@@ -35,22 +35,6 @@ export interface ToolCall {
 
 type Success = StoredOutcome & { kind: 'success' };
 
-// pg / network codes meaning "the database is not reachable right now", worth a retry.
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01',
-  '57P02',
-  '57P03',
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-  '53300',
-]);
-
 /** Runs one tool call through validation, limits, idempotency, audit and error mapping. */
 export async function runTool(call: ToolCall): Promise<CallToolResult | InputRequiredResult> {
   const { tool, runtime } = call;
@@ -70,23 +54,22 @@ export async function runTool(call: ToolCall): Promise<CallToolResult | InputReq
     () => deadline.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')),
     timeoutMs,
   );
-  const signal = AbortSignal.any([call.sdk.mcpReq.signal, deadline.signal]);
+  const signal = AbortSignal.any([call.sdk.mcpReq.signal, deadline.signal, runtime.stopping.signal]);
   let label = 'ok';
-  let release: (() => void) | undefined;
   try {
     const parsed = call.schemas.input.safeParse(call.args ?? {});
     if (!parsed.success) throw invalidArguments(parsed.error);
     const input = parsed.data as Record<string, unknown>;
     requireScopes(tool, call.principal);
-    release = await runtime.limiter.acquire(signal);
-    await settleOrGiveUp(runtime.ready(), signal, tool, timeoutMs);
-    log.debug({ args: summarize(input) }, 'tool call started');
-    const { outcome, replayed } = await settleOrGiveUp(
-      execute(call, input, log, requestId, signal, started),
-      signal,
-      tool,
-      timeoutMs,
-    );
+    const release = await runtime.limiter.acquire(signal);
+    const work = runtime.ready().then(() => {
+      log.debug({ args: summarize(input) }, 'tool call started');
+      return execute(call, input, log, requestId, signal, started);
+    });
+    // The slot is held until the work really ends, not until the caller is answered: work given
+    // up on as "outcome unknown" still runs and still holds its database connection.
+    work.then(release, release);
+    const { outcome, replayed } = await settleOrGiveUp(work, signal, tool, timeoutMs);
     if (outcome.kind === 'error') {
       label = outcome.error.code;
       return errorResult(outcome.error, tool.effects === 'none' ? undefined : replayed);
@@ -112,7 +95,6 @@ export async function runTool(call: ToolCall): Promise<CallToolResult | InputReq
     return errorResult(body);
   } finally {
     clearTimeout(timer);
-    release?.();
     const seconds = (performance.now() - started) / 1000;
     runtime.metrics.recordCall(tool.name, label, seconds);
     log.info({ outcome: label, duration_ms: Math.round(seconds * 1000) }, 'tool call finished');
@@ -275,9 +257,13 @@ function stopError(
   state: 'stopped' | 'unknown',
 ): ToolError {
   const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
+  // The server's own stop (Runtime.stopping) aborts with a ToolError; a client's cancel does not.
+  const shutDown = signal.reason instanceof ToolError;
   const what = timedOut
     ? `The call did not finish within ${timeoutMs} ms`
-    : 'The call was cancelled before it finished';
+    : shutDown
+      ? 'The server shut down before the call finished'
+      : 'The call was cancelled before it finished';
   const effect =
     state === 'unknown'
       ? 'and it is not known whether its changes were applied'
@@ -332,13 +318,14 @@ function toErrorBody(
   tool: ToolDefinition,
   log?: ToolContext['log'],
 ): ToolErrorBody {
-  if (error instanceof ToolError) return error.toBody();
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) {
-    log?.warn({ err: error }, 'database unavailable');
-    return new ToolError('unavailable', 'The database is not reachable right now.', {
-      hint: 'Retry in a few seconds with the same idempotency_key.',
-    }).toBody(requestId);
+  if (error instanceof ToolError) {
+    // The database port reports a lost connection (or a conflict that outlasted its retries) as
+    // `unavailable`; the model gets the error, the operator its cause.
+    if (error.code === 'unavailable' && error.cause !== undefined) {
+      log?.warn({ err: error.cause }, error.message);
+      return error.toBody(requestId);
+    }
+    return error.toBody();
   }
   log?.error({ err: error }, 'unexpected error in tool call');
   const effect =

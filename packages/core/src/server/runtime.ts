@@ -30,5 +30,10 @@ export interface Runtime<Deps = unknown> {
   cursors: CursorCodec;
   metrics: CallMetrics;
   limiter: ConcurrencyLimiter;
+  /**
+   * Aborted when the process must stop its calls (the shutdown drain is nearly spent): every
+   * call's signal follows it, so calls waiting for a connection or a lock end and are answered.
+   */
+  stopping: AbortController;
   options: RuntimeOptions;
 }
