@@ -11,22 +11,24 @@ import { describe, expect, it } from 'vitest';
 import { startEc2Sandbox } from '../src/index.js';
 import { AMI, rejection, sdkClient, startTestSandbox } from './sdk-client.js';
 
+/** One launch, repeated across restarts with its client token. */
+const persistedLaunch = () =>
+  new RunInstancesCommand({
+    ImageId: AMI,
+    InstanceType: 't3.small',
+    MinCount: 2,
+    MaxCount: 2,
+    ClientToken: 'persisted-token',
+    TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'env', Value: 'dev' }] }],
+  });
+
 const stateFileIn = () => join(mkdtempSync(join(tmpdir(), 'ec2-sandbox-')), 'nested', 'state.json');
 
 describe('stateFile', () => {
   it('keeps instances, their states and tags, and client tokens across a restart', async () => {
     const stateFile = stateFileIn();
     const first = await startTestSandbox({ stateFile });
-    const launched = await first.ec2.send(
-      new RunInstancesCommand({
-        ImageId: AMI,
-        InstanceType: 't3.small',
-        MinCount: 2,
-        MaxCount: 2,
-        ClientToken: 'persisted-token',
-        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'env', Value: 'dev' }] }],
-      }),
-    );
+    const launched = await first.ec2.send(persistedLaunch());
     const [a, b] = launched.Instances!.map((i) => i.InstanceId!);
     await first.ec2.send(new StopInstancesCommand({ InstanceIds: [a!] }));
     const before = await first.ec2.send(new DescribeInstancesCommand({}));
@@ -40,33 +42,13 @@ describe('stateFile', () => {
       [b, 'running'],
     ]);
     // The client token still names the same launch.
-    const replay = await second.ec2.send(
-      new RunInstancesCommand({
-        ImageId: AMI,
-        InstanceType: 't3.small',
-        MinCount: 2,
-        MaxCount: 2,
-        ClientToken: 'persisted-token',
-        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'env', Value: 'dev' }] }],
-      }),
-    );
+    const replay = await second.ec2.send(persistedLaunch());
     expect(replay.ReservationId).toBe(launched.ReservationId);
     await second.ec2.send(new TerminateInstancesCommand({ InstanceIds: [b!] }));
     await second.sandbox.close();
 
     const third = await startTestSandbox({ stateFile });
-    const terminated = await rejection(
-      third.ec2.send(
-        new RunInstancesCommand({
-          ImageId: AMI,
-          InstanceType: 't3.small',
-          MinCount: 2,
-          MaxCount: 2,
-          ClientToken: 'persisted-token',
-          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'env', Value: 'dev' }] }],
-        }),
-      ),
-    );
+    const terminated = await rejection(third.ec2.send(persistedLaunch()));
     expect(terminated.name).toBe('IdempotentInstanceTerminated');
   });
 

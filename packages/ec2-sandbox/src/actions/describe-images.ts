@@ -2,9 +2,9 @@ import { defineAction } from '../action.js';
 import { Ec2Error } from '../ec2-error.js';
 import { compileFilters, filtersParam, type FilterFields } from '../filters.js';
 import { IMAGES, type ImageInfo } from '../images.js';
-import { takePage } from '../pagination.js';
+import { pageXml, takePage } from '../pagination.js';
 import { listParam, type Params } from '../query-params.js';
-import { itemSet, node, text } from '../xml.js';
+import { node, text } from '../xml.js';
 
 const IMAGE_FILTERS: FilterFields<ImageInfo> = {
   'image-id': (i) => [i.imageId],
@@ -45,7 +45,7 @@ export const describeImages = defineAction<ImagesRequest>({
   },
   run({ images, params }) {
     const page = takePage(images, params, (image) => IMAGES.indexOf(image), { min: 5, max: 1000 });
-    return itemSet('imagesSet', page.items.map(imageXml)) + text('nextToken', page.nextToken);
+    return pageXml('imagesSet', page, imageXml);
   },
 });
 

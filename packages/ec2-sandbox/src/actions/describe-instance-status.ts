@@ -1,11 +1,12 @@
 import { defineAction } from '../action.js';
 import { compileFilters, filtersParam, type FilterFields } from '../filters.js';
 import type { InstanceRecord } from '../fleet.js';
-import { checkInstanceIds } from '../ids.js';
+import { instanceIdsParam } from '../ids.js';
 import { STATE_CODES } from '../instance-state.js';
 import { stateXml } from '../instance-xml.js';
 import { selectInstances } from '../instance-selection.js';
-import { booleanParam, listParam, type Params } from '../query-params.js';
+import { pageXml } from '../pagination.js';
+import { booleanParam, type Params } from '../query-params.js';
 import { itemSet, node, text } from '../xml.js';
 
 /** Status checks pass on a running instance; they do not apply to one in any other state. */
@@ -30,8 +31,7 @@ interface StatusRequest {
 
 export const describeInstanceStatus = defineAction<StatusRequest>({
   parse(params) {
-    const instanceIds = listParam(params, 'InstanceId');
-    checkInstanceIds(instanceIds);
+    const instanceIds = instanceIdsParam(params);
     const matches = compileFilters(filtersParam(params), STATUS_FILTERS);
     return { instanceIds, includeAll: booleanParam(params, 'IncludeAllInstances'), matches, params };
   },
@@ -39,7 +39,7 @@ export const describeInstanceStatus = defineAction<StatusRequest>({
     const keep = (instance: InstanceRecord) =>
       (includeAll || instance.state === 'running') && matches(instance);
     const page = selectInstances(context, instanceIds, keep, params);
-    return itemSet('instanceStatusSet', page.items.map(statusXml)) + text('nextToken', page.nextToken);
+    return pageXml('instanceStatusSet', page, statusXml);
   },
 });
 

@@ -2,7 +2,7 @@ import { defineAction } from '../action.js';
 import { Ec2Error } from '../ec2-error.js';
 import { compileFilters, filtersParam, type FilterFields } from '../filters.js';
 import { INSTANCE_TYPES, type InstanceTypeInfo } from '../instance-types.js';
-import { takePage } from '../pagination.js';
+import { pageXml, takePage } from '../pagination.js';
 import { listParam, type Params } from '../query-params.js';
 import { itemSet, node, text } from '../xml.js';
 
@@ -39,7 +39,7 @@ export const describeInstanceTypes = defineAction<TypesRequest>({
   },
   run({ types, params }) {
     const page = takePage(types, params, (type) => CATALOGUE.indexOf(type), { min: 5, max: 100 });
-    return itemSet('instanceTypeSet', page.items.map(instanceTypeXml)) + text('nextToken', page.nextToken);
+    return pageXml('instanceTypeSet', page, instanceTypeXml);
   },
 });
 

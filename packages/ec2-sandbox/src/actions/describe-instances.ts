@@ -2,10 +2,10 @@ import { defineAction } from '../action.js';
 import { Ec2Error } from '../ec2-error.js';
 import { compileFilters, filtersParam, type FilterFields } from '../filters.js';
 import type { InstanceRecord } from '../fleet.js';
-import { checkInstanceIds } from '../ids.js';
+import { instanceIdsParam } from '../ids.js';
 import { selectInstances } from '../instance-selection.js';
 import { reservationXml } from '../instance-xml.js';
-import { listParam, type Params } from '../query-params.js';
+import type { Params } from '../query-params.js';
 import { itemSet, text } from '../xml.js';
 
 const INSTANCE_FILTERS: FilterFields<InstanceRecord> = {
@@ -29,8 +29,7 @@ interface DescribeRequest {
 
 export const describeInstances = defineAction<DescribeRequest>({
   parse(params) {
-    const instanceIds = listParam(params, 'InstanceId');
-    checkInstanceIds(instanceIds);
+    const instanceIds = instanceIdsParam(params);
     if (instanceIds.length > 0 && params['MaxResults'] !== undefined) {
       throw new Ec2Error(
         'InvalidParameterCombination',
