@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startEc2Sandbox } from '../src/index.js';
 import { AMI, sdkClient } from './sdk-client.js';
 
 const BIN = new URL('../src/bin.ts', import.meta.url).pathname;
@@ -44,6 +45,17 @@ describe('ec2-sandbox bin', () => {
     expect(out.Reservations?.[0]?.Instances?.[0]?.InstanceId).toBe(launched.Instances![0]!.InstanceId);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
+  });
+
+  it('says in one line why it cannot start, and exits 1', async () => {
+    const taken = await startEc2Sandbox();
+    try {
+      const server = spawnBin(['--port', new URL(taken.endpoint).port]);
+      expect(await server.exited).toBe(1);
+      expect(server.stderr).toEqual([expect.stringMatching(/^ec2-sandbox: cannot start: .*EADDRINUSE/)]);
+    } finally {
+      await taken.close();
+    }
   });
 
   it('refuses a bad flag with usage and exit code 2', async () => {
