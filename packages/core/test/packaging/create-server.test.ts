@@ -4,11 +4,9 @@
 import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../../../../scripts/create-server.mjs';
-import { PNPM, REPO_ROOT, scratchDir, sh } from './scratch-project.js';
+import { connectOverStdio, PNPM, REPO_ROOT, scratchDir, sh } from './scratch-project.js';
 
 const ROOT = fileURLToPath(REPO_ROOT);
 const APP = 'desk-check';
@@ -87,14 +85,10 @@ describe('pnpm create-server', () => {
 
   it('builds and serves over stdio', async () => {
     await sh('npx', [...PNPM, '--filter', `@bounded/${APP}`, 'build'], { cwd: workspace });
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [join(workspace, 'apps', APP, 'dist/main.js')],
-      env: { PATH: process.env.PATH ?? '', BOUNDED_DATA_DIR: join(scratch.dir, 'data') },
-      stderr: 'pipe',
-    });
-    const client = new Client({ name: 'create-server-test', version: '0' });
-    await client.connect(transport);
+    const client = await connectOverStdio(
+      join(workspace, 'apps', APP, 'dist/main.js'),
+      join(scratch.dir, 'data'),
+    );
     try {
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name)).toEqual(['add_note']);

@@ -4,10 +4,8 @@
 import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PNPM, ROOT_DEV_DEPENDENCIES, scratchDir, sh } from './scratch-project.js';
+import { connectOverStdio, PNPM, ROOT_DEV_DEPENDENCIES, scratchDir, sh } from './scratch-project.js';
 
 const CORE_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('fixtures/packed-app/', import.meta.url));
@@ -110,14 +108,7 @@ describe('the packed @bounded/core', () => {
 
   it('serves the built server over stdio to a real client', async () => {
     await sh('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: project });
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [join(project, 'dist/main.js')],
-      env: { PATH: process.env.PATH ?? '', BOUNDED_DATA_DIR: join(scratch.dir, 'data') },
-      stderr: 'pipe',
-    });
-    const client = new Client({ name: 'packed-core-test', version: '0' });
-    await client.connect(transport);
+    const client = await connectOverStdio(join(project, 'dist/main.js'), join(scratch.dir, 'data'));
     try {
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name).sort()).toEqual(['add_note', 'count_notes']);

@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 const run = promisify(execFile);
 
@@ -50,4 +52,17 @@ export async function sh(
 export function scratchDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts a built server (`node <entry>`, PGlite in `dataDir`) and connects a real client over stdio. */
+export async function connectOverStdio(entry: string, dataDir: string): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [entry],
+    env: { PATH: process.env.PATH ?? '', BOUNDED_DATA_DIR: dataDir },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'bounded-packaging-test', version: '0' });
+  await client.connect(transport);
+  return client;
 }
