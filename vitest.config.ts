@@ -7,6 +7,12 @@ import { defineConfig } from 'vitest/config';
 // an 'import' condition there would make CommonJS packages (pg) require ES module builds.
 const conditions = ['@bounded/source', 'node', 'development|production'];
 
+// The packaging tests (core packed and installed from the registry, the scaffolder) run once per CI
+// run, through `pnpm test:packaging`; their fixtures are projects of their own, never tests here.
+const packaging = process.env.BOUNDED_PACKAGING_TESTS === '1';
+const excluded = ['**/node_modules/**', '**/dist/**', '**/test/packaging/fixtures/**'];
+if (!packaging) excluded.push('**/test/packaging/**');
+
 const projectDirs = ['packages', 'apps'].flatMap((group) =>
   readdirSync(group, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
@@ -23,7 +29,7 @@ export default defineConfig({
         name: dir.split('/')[1],
         root: dir,
         include: ['**/*.test.ts'],
-        exclude: ['**/node_modules/**', '**/dist/**'],
+        exclude: excluded,
       },
     })),
     testTimeout: 30_000,

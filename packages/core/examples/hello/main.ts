@@ -1,6 +1,6 @@
 // The smallest server on @bounded/core: one read-only tool, served over stdio or --http.
 import { z } from 'zod';
-import { defineTool, runApp } from '../../src/index.js';
+import { defineTool, runApp } from '@bounded/core';
 
 const greet = defineTool({
   name: 'greet',

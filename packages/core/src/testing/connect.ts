@@ -1,9 +1,8 @@
-import { Client, InMemoryTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { createMcpHandler, type McpServer, type AuthInfo } from '@modelcontextprotocol/server';
 import { createServerFactory } from '../server/factory.js';
 import type { Runtime } from '../server/runtime.js';
+import { importPeer } from './import-peer.js';
 
 /**
  * How the test client connects:
@@ -60,6 +59,11 @@ const CLIENT_INFO = { name: 'bounded-test', version: '0.0.0' };
 
 /** Connects a real MCP client to a runtime's server factory, in process, in the chosen era. */
 export async function connectClient(runtime: Runtime, options: ConnectOptions): Promise<TestClient> {
+  // The client SDKs are optional peer dependencies: only tests need them, never a running server.
+  const { Client, InMemoryTransport, StreamableHTTPClientTransport } = await importPeer(
+    '@modelcontextprotocol/client',
+    () => import('@modelcontextprotocol/client'),
+  );
   const factory = createServerFactory(runtime);
   const capabilities = options.onElicit ? { elicitation: { form: {} } } : {};
   if (options.era === 'legacy-session') {
@@ -69,7 +73,7 @@ export async function connectClient(runtime: Runtime, options: ConnectOptions): 
       ...(options.authInfo ? { authInfo: options.authInfo } : {}),
     }) as McpServer;
     await server.connect(serverSide);
-    const client = v2Client(options, capabilities, false);
+    const client = v2Client(Client, options, capabilities, false);
     await client.connect(clientSide);
     return wrapV2(client, options.era, () => server.close());
   }
@@ -78,6 +82,14 @@ export async function connectClient(runtime: Runtime, options: ConnectOptions): 
     handler.fetch(new Request(url, init), options.authInfo ? { authInfo: options.authInfo } : undefined);
   const url = new URL('http://in-process.test/mcp');
   if (options.era === 'v1') {
+    const [{ Client: V1Client }, { StreamableHTTPClientTransport: V1HttpTransport }] = await importPeer(
+      '@modelcontextprotocol/sdk',
+      () =>
+        Promise.all([
+          import('@modelcontextprotocol/sdk/client/index.js'),
+          import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+        ]),
+    );
     const client = new V1Client(CLIENT_INFO, { capabilities });
     if (options.onElicit) {
       const { ElicitRequestSchema } = await import('@modelcontextprotocol/sdk/types.js');
@@ -93,13 +105,18 @@ export async function connectClient(runtime: Runtime, options: ConnectOptions): 
       closeServer: () => handler.close(),
     });
   }
-  const client = v2Client(options, capabilities, options.era === 'modern');
+  const client = v2Client(Client, options, capabilities, options.era === 'modern');
   await client.connect(new StreamableHTTPClientTransport(url, { fetch: fetchInProcess }));
   return wrapV2(client, options.era, () => handler.close());
 }
 
-function v2Client(options: ConnectOptions, capabilities: Record<string, unknown>, modern: boolean): Client {
-  const client = new Client(CLIENT_INFO, {
+function v2Client(
+  ClientClass: typeof Client,
+  options: ConnectOptions,
+  capabilities: Record<string, unknown>,
+  modern: boolean,
+): Client {
+  const client = new ClientClass(CLIENT_INFO, {
     capabilities,
     ...(modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
   });
