@@ -46,6 +46,14 @@ export const CoreConfig = z.object({
   AUTH_JWKS_URL: z.string().url().optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
+  /** Let a token's `*` scope stand for every scope; off, `*` in a token grants nothing. */
+  AUTH_ALLOW_WILDCARD_SCOPE: bool.default(false),
+  /** The MCP endpoint's public URL (https://host/mcp): the `resource` of the protected-resource metadata. */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((v) => !v.includes('#'), { error: 'no fragment (RFC 8707)' })
+    .optional(),
   /** Authorization servers advertised in the protected-resource metadata (RFC 9728). */
   AUTH_AUTHORIZATION_SERVERS: list.optional(),
   ALLOWED_HOSTS: list.optional(),

@@ -169,13 +169,24 @@ describe('HTTP with bearer JWT auth', () => {
     expect(missing.status).toBe(401);
     const challenge = String(missing.headers['www-authenticate']);
     expect(challenge).toMatch(/^Bearer /);
+    // RFC 6750 §3.1: no credentials sent, so no error code in the challenge.
+    expect(challenge).not.toMatch(/error=/);
     const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)![1]!;
+    expect(metadataUrl).toBe(`${new URL(url).origin}/.well-known/oauth-protected-resource/mcp`);
     const metadata = JSON.parse((await raw(metadataUrl, {})).body) as Record<string, unknown>;
     expect(metadata).toMatchObject({
-      resource: 'notes-api',
+      // The MCP endpoint's own URL (RFC 9728 / RFC 8707), not the token audience.
+      resource: url,
       authorization_servers: ['https://auth.example.test'],
-      scopes_supported: ['notes:write'],
+      scopes_supported: ['notes:write', 'notes:read'],
     });
+    const garbage = await raw(url, {
+      method: 'POST',
+      headers: { ...POST_HEADERS, authorization: 'Bearer not-a-jwt' },
+      body: INIT,
+    });
+    expect(garbage.status).toBe(401);
+    expect(String(garbage.headers['www-authenticate'])).toMatch(/error="invalid_token"/);
     const wrongAud = await raw(url, {
       method: 'POST',
       headers: { ...POST_HEADERS, authorization: `Bearer ${await token({ aud: 'other' })}` },
@@ -202,6 +213,59 @@ describe('HTTP with bearer JWT auth', () => {
       body: INIT,
     });
     expect(expired.status).toBe(401);
+  });
+
+  const callDelete = (jwt: string, idempotencyKey: string) =>
+    raw(url, {
+      method: 'POST',
+      headers: { ...POST_HEADERS, authorization: `Bearer ${jwt}` },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'delete_note', arguments: { id: '999999', idempotency_key: idempotencyKey } },
+      }),
+    });
+
+  it('answers a token without the scope with 403 insufficient_scope naming it (scope, scp, *)', async () => {
+    for (const claims of [{ scope: 'notes:read' }, { scp: ['notes:read'] }, { scope: '*' }]) {
+      const jwt = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('reader')
+        .setAudience('notes-api')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(SECRET));
+      const refused = await callDelete(jwt, `scope-${Date.now()}`);
+      expect(refused.status, JSON.stringify(claims)).toBe(403);
+      const challenge = String(refused.headers['www-authenticate']);
+      expect(challenge).toMatch(/^Bearer error="insufficient_scope"/);
+      expect(challenge).toContain('scope="notes:write"');
+      expect(challenge).toContain(
+        `resource_metadata="${new URL(url).origin}/.well-known/oauth-protected-resource/mcp"`,
+      );
+    }
+    for (const claims of [{ scope: 'notes:read notes:write' }, { scp: 'notes:write' }]) {
+      const jwt = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('writer')
+        .setAudience('notes-api')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(SECRET));
+      const allowed = await callDelete(jwt, `scope-ok-${Date.now()}`);
+      expect(allowed.status, JSON.stringify(claims)).toBe(200);
+      // The call reached the tool, which asks for confirmation this raw client cannot give.
+      expect(allowed.body).toContain('confirmation_required');
+    }
+  });
+
+  it('refuses a token whose subject is not a string', async () => {
+    const jwt = await new SignJWT({ sub: 42 as unknown as string, scope: 'notes:write' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setAudience('notes-api')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(SECRET));
+    const refused = await callDelete(jwt, `sub-${Date.now()}`);
+    expect(refused.status).toBe(401);
   });
 
   it('serves a valid token and scopes idempotency keys by its subject', async () => {
@@ -234,6 +298,33 @@ describe('HTTP with bearer JWT auth', () => {
     } finally {
       await alice.close();
       await bob.close();
+    }
+  });
+});
+
+describe('start-up checks', () => {
+  it('refuses AUTH_JWKS_URL without AUTH_ISSUER', async () => {
+    const server = spawnServerProcess(process.execPath, [...NOTES_NODE_ARGS, '--http', '--port', '0'], {
+      cwd: CORE_DIR,
+      env: servers.env({ AUTH_JWKS_URL: 'https://idp.example.test/jwks', AUTH_AUDIENCE: 'notes-api' }),
+    });
+    expect(await server.exited).toBe(2);
+    expect(server.stderr.join('\n')).toMatch(/Invalid AUTH_ISSUER: required with AUTH_JWKS_URL/);
+  });
+
+  it('says plainly that a public bind without auth is open to anyone', async () => {
+    const { server } = await startServer({
+      HOST: '0.0.0.0',
+      INSECURE_NO_AUTH: 'true',
+      ALLOWED_HOSTS: 'localhost',
+    });
+    try {
+      const banner = server.stderr.find((line) => line.includes('serving MCP on'))!;
+      expect(banner).not.toMatch(/loopback only/);
+      expect(banner).toMatch(/NO AUTH: INSECURE_NO_AUTH=true/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
     }
   });
 });

@@ -378,37 +378,124 @@ describe('deadlines and scopes', () => {
     }
   });
 
-  it('refuses a tool to a principal without its scope', async () => {
-    const authInfo = (scopes: string[]) => ({
-      token: 't',
-      clientId: 'c',
-      scopes,
-      extra: { sub: 'scoped-user' },
-    });
+  const authInfo = (scopes: string[], sub = 'scoped-user') => ({
+    token: 't',
+    clientId: 'c',
+    scopes,
+    extra: { sub },
+  });
+  const auditRows = async (principal: string) =>
+    (
+      await testDb.db.query<{ tool: string; outcome: string; idempotency_key: string | null }>(
+        'SELECT tool, outcome, idempotency_key FROM bounded_audit WHERE principal = $1 ORDER BY id',
+        [principal],
+      )
+    ).rows;
+
+  it('answers a token without the scope over HTTP with 403 insufficient_scope, and audits the attempt', async () => {
+    const sub = `scoped-${key()}`;
     const without = await connectClient(await runtimeFor({ allowModelConfirmation: true }), {
       era: 'modern',
-      authInfo: authInfo(['notes:read']),
+      authInfo: authInfo(['notes:read'], sub),
     });
-    const denied = await without.callTool('delete_note', {
-      id: '1',
-      idempotency_key: key(),
-      confirmed: true,
-    });
-    expect(denied.structuredContent!.error).toMatchObject({
-      code: 'permission_denied',
-      message: expect.stringMatching(/notes:write/),
-    });
-    await without.close();
+    const k = key();
+    try {
+      await expect(
+        without.callTool('delete_note', { id: '1', idempotency_key: k, confirmed: true }),
+      ).rejects.toThrow(/403|insufficient_scope|Insufficient scope/i);
+      expect(await auditRows(sub)).toEqual([
+        { tool: 'delete_note', outcome: 'permission_denied', idempotency_key: k },
+      ]);
+    } finally {
+      await without.close();
+    }
     const withScope = await connectClient(await runtimeFor({ allowModelConfirmation: true }), {
       era: 'modern',
       authInfo: authInfo(['notes:write']),
     });
-    const allowed = await withScope.callTool('delete_note', {
-      id: '999999',
-      idempotency_key: key(),
-      confirmed: true,
+    try {
+      const allowed = await withScope.callTool('delete_note', {
+        id: '999999',
+        idempotency_key: key(),
+        confirmed: true,
+      });
+      expect(allowed.structuredContent!.error).toMatchObject({ code: 'not_found' });
+    } finally {
+      await withScope.close();
+    }
+  });
+
+  it('refuses with a clear tool error, audited, where no HTTP challenge can be sent', async () => {
+    const sub = `session-${key()}`;
+    const client = await connectClient(await runtimeFor({ allowModelConfirmation: true }), {
+      era: 'legacy-session',
+      authInfo: authInfo(['notes:read'], sub),
     });
-    expect(allowed.structuredContent!.error).toMatchObject({ code: 'not_found' });
-    await withScope.close();
+    try {
+      const k = key();
+      const denied = await client.callTool('delete_note', { id: '1', idempotency_key: k, confirmed: true });
+      expect(denied.structuredContent!.error).toMatchObject({
+        code: 'permission_denied',
+        message: expect.stringMatching(/notes:write/),
+      });
+      expect(await auditRows(sub)).toEqual([
+        { tool: 'delete_note', outcome: 'permission_denied', idempotency_key: k },
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each(['modern', 'legacy-session'] as const)(
+    'guards resources and prompts with their scopes (%s)',
+    async (era) => {
+      const without = await connectClient(await runtimeFor(), { era, authInfo: authInfo(['notes:write']) });
+      try {
+        await expect(without.readResource('notes://notes/1')).rejects.toThrow(/notes:read|403|scope/i);
+        await expect(without.getPrompt('summarize_notes', { topic: 'x' })).rejects.toThrow(
+          /notes:read|403|scope/i,
+        );
+      } finally {
+        await without.close();
+      }
+      const reader = await connectClient(await runtimeFor(), { era, authInfo: authInfo(['notes:read']) });
+      try {
+        const prompt = await reader.getPrompt('summarize_notes', { topic: 'x' });
+        expect(prompt.messages[0]!.content.text).toBe('Summarize my notes about x.');
+        await expect(reader.readResource('notes://notes/999999')).rejects.toThrow(/not found/i);
+      } finally {
+        await reader.close();
+      }
+    },
+  );
+
+  it("grants nothing for a token's '*' unless the operator allows it", async () => {
+    const strict = await connectClient(await runtimeFor(), {
+      era: 'legacy-session',
+      authInfo: authInfo(['*']),
+    });
+    try {
+      const denied = await strict.callTool('delete_note', { id: '1', idempotency_key: key() });
+      expect(denied.structuredContent!.error).toMatchObject({ code: 'permission_denied' });
+    } finally {
+      await strict.close();
+    }
+    const lenient = await connectClient(
+      await runtimeFor({ allowWildcardScope: true, allowModelConfirmation: true }),
+      {
+        era: 'legacy-session',
+        authInfo: authInfo(['*']),
+      },
+    );
+    try {
+      const allowed = await lenient.callTool('delete_note', {
+        id: '999999',
+        idempotency_key: key(),
+        confirmed: true,
+      });
+      expect(allowed.structuredContent!.error).toMatchObject({ code: 'not_found' });
+    } finally {
+      await lenient.close();
+    }
   });
 });

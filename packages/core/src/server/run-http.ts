@@ -8,7 +8,7 @@ import {
   originValidation,
   toNodeHandler,
 } from '@modelcontextprotocol/node';
-import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
+import { createMcpHandler, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { AuthError, bearerToken, type BearerVerifier } from './auth.js';
 import type { PromMetrics } from './metrics.js';
@@ -27,7 +27,15 @@ export interface HttpOptions {
    * OAuth protected-resource metadata (RFC 9728), served at /.well-known/oauth-protected-resource
    * and pointed to from every 401, so hosts can find where to get a token.
    */
-  resourceMetadata?: { resource: string; authorizationServers: string[]; scopes: string[] };
+  resourceMetadata?: {
+    /**
+     * The MCP endpoint's canonical URL (RFC 8707), e.g. `https://billing.example.com/mcp`; by
+     * default the URL the client reached: the validated Host header plus X-Forwarded-Proto.
+     */
+    resource?: string;
+    authorizationServers: string[];
+    scopes: string[];
+  };
   log: Logger;
   metrics: PromMetrics;
   /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
@@ -92,9 +100,11 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
         path === '/.well-known/oauth-protected-resource/mcp') &&
       options.resourceMetadata
     ) {
-      const { resource, authorizationServers, scopes } = options.resourceMetadata;
+      // The document names this server by the Host it was reached at: check it as /mcp does.
+      if (!checkHost(req, res)) return;
+      const { authorizationServers, scopes } = options.resourceMetadata;
       return json(res, 200, {
-        resource,
+        resource: resourceUrl(req, options.resourceMetadata.resource),
         authorization_servers: authorizationServers,
         scopes_supported: scopes,
         bearer_methods_supported: ['header'],
@@ -115,16 +125,23 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
     if (path !== '/mcp') return json(res, 404, { error: 'not found; the MCP endpoint is /mcp' });
     if (!checkHost(req, res) || !checkOrigin(req, res)) return;
     if (options.verifier) {
+      const metadata = options.resourceMetadata
+        ? metadataUrl(resourceUrl(req, options.resourceMetadata.resource))
+        : undefined;
       try {
-        (req as IncomingMessage & { auth?: unknown }).auth = await options.verifier(
-          req.headers.authorization,
-        );
+        const auth = await options.verifier(req.headers.authorization);
+        // Scope challenges (403) built after this point point to the same metadata document.
+        (req as IncomingMessage & { auth?: AuthInfo }).auth = metadata
+          ? { ...auth, resourceMetadataUrl: metadata }
+          : auth;
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
+        // RFC 6750 §3.1: a request that sent no credentials gets the challenge without an error code.
+        const failure =
+          error.kind === 'missing' ? '' : `, error="invalid_token", error_description="${error.message}"`;
         res.setHeader(
           'WWW-Authenticate',
-          `Bearer realm="${options.realm}", error="invalid_token", error_description="${error.message}"` +
-            (options.resourceMetadata ? `, resource_metadata="${metadataUrl(req)}"` : ''),
+          `Bearer realm="${options.realm}"${failure}` + (metadata ? `, resource_metadata="${metadata}"` : ''),
         );
         return json(res, 401, { error: 'unauthorized', detail: error.message });
       }
@@ -158,11 +175,19 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
   };
 }
 
-// The metadata URL as the client reached us (the Host header was validated before this runs;
-// behind a TLS-terminating proxy, X-Forwarded-Proto says https).
-function metadataUrl(req: IncomingMessage): string {
+// The MCP endpoint's URL: the configured one, or as the client reached us (the Host header was
+// validated before this runs; behind a TLS-terminating proxy, X-Forwarded-Proto says https).
+function resourceUrl(req: IncomingMessage, configured: string | undefined): string {
+  if (configured) return configured;
   const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-  return `${proto}://${req.headers.host ?? 'localhost'}/.well-known/oauth-protected-resource/mcp`;
+  return `${proto}://${req.headers.host ?? 'localhost'}/mcp`;
+}
+
+// RFC 9728 §3.1: the well-known path goes between the host and the resource's own path.
+function metadataUrl(resource: string): string {
+  const url = new URL(resource);
+  const path = url.pathname === '/' ? '' : url.pathname;
+  return `${url.origin}/.well-known/oauth-protected-resource${path}`;
 }
 
 // Constant-time comparison of digests, so neither the content nor the length leaks through timing.
