@@ -104,6 +104,7 @@ export const changeSubscriptionPlan = defineBillingTool({
   // Destructive: an immediate change can invoice a full new year at once.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   effects: 'transactional',
+  scopes: ['billing:write'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     const customer = await requireCustomer(ctx.tx, input.customer_id);

@@ -49,6 +49,7 @@ export const grantAccountCredit = defineBillingTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   effects: 'transactional',
+  scopes: ['billing:credit'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     const customer = await requireCustomerIn(ctx.tx, input.customer_id, input.currency);

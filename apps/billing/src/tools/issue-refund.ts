@@ -44,6 +44,7 @@ export const issueRefund = defineBillingTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   effects: 'transactional',
+  scopes: ['billing:refund'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     const policy = refundPolicyOf(ctx.deps.config);
