@@ -188,7 +188,11 @@ describe('billing over MCP', () => {
         idempotency_key: key(),
       });
       expect(declined.structuredContent!.error).toMatchObject({ code: 'permission_denied' });
-      expect(asked).toEqual([`Refund USD 600.00 on ${paymentId} to Big Spender? Reason: Training cancelled`]);
+      // The operator's earlier refunds in this file count toward the threshold too; the question names them.
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toMatch(
+        new RegExp(`^Refund USD 600\\.00 on ${paymentId} to Big Spender\\? .*Reason: Training cancelled$`),
+      );
       const { rows } = await testDb.db.query('SELECT 1 FROM refunds WHERE payment_id = $1', [paymentId]);
       expect(rows).toHaveLength(0);
       answer = 'accept';
