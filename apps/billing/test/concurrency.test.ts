@@ -127,6 +127,30 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
     expect(rows[0]!.total).toBe('9000');
   });
 
+  it('concurrent credit grants by one operator never exceed the daily credit cap', async () => {
+    const customers = await Promise.all([1, 2, 3, 4, 5].map(() => payment()));
+    // Default cap USD 2,500.00 a day; five grants of USD 900.00 at once: two fit.
+    const attempts = customers.map((c) =>
+      call(
+        b,
+        grantAccountCredit,
+        { customer_id: c.customerId, amount_minor: 90000, currency: 'USD', reason: 'Batch goodwill' },
+        { principal: 'op-credit-batch' },
+      ),
+    );
+    const { ok, errors } = outcomes(await Promise.allSettled(attempts));
+    expect(ok).toBe(2);
+    expect(errors.map((e) => e.code)).toEqual([
+      'precondition_failed',
+      'precondition_failed',
+      'precondition_failed',
+    ]);
+    const { rows } = await b.db.query<{ total: string }>(
+      "SELECT coalesce(sum(amount_minor), 0)::text AS total FROM credit_lots WHERE granted_by = 'op-credit-batch'",
+    );
+    expect(rows[0]!.total).toBe('180000');
+  });
+
   it('concurrent invoices never spend the same credit twice', async () => {
     const { customerId } = await payment('plan_basic');
     await call(b, grantAccountCredit, {

@@ -6,7 +6,8 @@ import type { Queryable } from '@bounded/core';
  *   1. the customer row: every write that touches a customer's documents, credit or accounts locks
  *      it first (`lockCustomer`, `lockCustomerOf`), so writes for one customer run one at a time;
  *   2. that customer's documents: the subscription, the payment being refunded, invoices by id;
- *   3. the operator's daily refund total (refunds only; shared by the operator's customers);
+ *   3. the operator's daily refund total (refunds only), or the operator's daily credit grants (an
+ *      advisory lock, grants only); each is shared by the operator's customers;
  *   4. the customer's credit lots, by id;
  *   5. ledger accounts, by ascending id within each posting (store/ledger.ts). Of the system
  *      accounts a transaction takes credit_grants, if at all, after any other one it needs.
