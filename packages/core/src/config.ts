@@ -42,6 +42,8 @@ export const CoreConfig = z.object({
   IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   ALLOW_MODEL_CONFIRMATION: bool.default(false),
+  /** HTTP: give 2025-11-25 clients a session so they can be asked to confirm (sticky with replicas). */
+  LEGACY_HTTP_SESSIONS: bool.default(false),
   AUTH_JWT_SECRET: z.string().min(32).optional(),
   AUTH_JWKS_URL: z.string().url().optional(),
   AUTH_ISSUER: z.string().min(1).optional(),

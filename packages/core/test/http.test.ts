@@ -328,3 +328,83 @@ describe('start-up checks', () => {
     }
   });
 });
+
+describe('HTTP with legacy sessions (LEGACY_HTTP_SESSIONS=true)', () => {
+  let server: ServerProcess;
+  let url: string;
+  beforeAll(async () => {
+    ({ server, url } = await startServer({
+      AUTH_JWT_SECRET: SECRET,
+      AUTH_AUDIENCE: 'notes-api',
+      LEGACY_HTTP_SESSIONS: 'true',
+    }));
+  });
+  afterAll(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  });
+
+  const token = (sub: string) =>
+    new SignJWT({ scope: 'notes:read notes:write' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setAudience('notes-api')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(SECRET));
+
+  it('asks a v1 host to confirm a destructive call, over HTTP', async () => {
+    const { ElicitRequestSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const asked: string[] = [];
+    const client = new V1Client({ name: 'v1-host', version: '0' }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(String(request.params.message));
+      return { action: 'accept', content: { confirm: true } };
+    });
+    await client.connect(
+      new V1HttpTransport(new URL(url), {
+        requestInit: { headers: { authorization: `Bearer ${await token('alice')}` } },
+      }),
+    );
+    try {
+      const added = await client.callTool({
+        name: 'add_note',
+        arguments: { title: 'session', body: '', idempotency_key: `session-add-${Date.now()}` },
+      });
+      const id = (added.structuredContent as { note: { id: string } }).note.id;
+      const deleted = await client.callTool({
+        name: 'delete_note',
+        arguments: { id, idempotency_key: `session-delete-${Date.now()}` },
+      });
+      expect(deleted.structuredContent).toMatchObject({ deleted: id, replayed: false });
+      expect(asked).toEqual([`Delete note ${id}?`]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("answers another principal's session id as unknown (404)", async () => {
+    const opened = await raw(url, {
+      method: 'POST',
+      headers: { ...POST_HEADERS, authorization: `Bearer ${await token('alice')}` },
+      body: INIT,
+    });
+    expect(opened.status).toBe(200);
+    const sessionId = String(opened.headers['mcp-session-id']);
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+    const headers = { ...POST_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+    const stolen = await raw(url, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${await token('mallory')}` },
+      body: list,
+    });
+    expect(stolen.status).toBe(404);
+    const own = await raw(url, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${await token('alice')}` },
+      body: list,
+    });
+    expect(own.status).toBe(200);
+    expect(own.body).toContain('delete_note');
+  });
+});

@@ -243,6 +243,52 @@ describe('confirmation of destructive tools', () => {
     },
   );
 
+  it.each(['legacy', 'v1'] as TestEra[])(
+    'asks a 2025-11-25 client over HTTP (%s) when the server keeps legacy sessions',
+    async (era) => {
+      const asked: string[] = [];
+      const client = await connectClient(await runtimeFor(), {
+        era,
+        legacySessions: true,
+        onElicit: (message) => {
+          asked.push(message);
+          return { action: 'accept', content: { confirm: true } };
+        },
+      });
+      try {
+        const id = await addNote(client);
+        const result = await client.callTool('delete_note', { id, idempotency_key: key() });
+        expect(result.structuredContent).toMatchObject({ deleted: id, replayed: false });
+        expect(asked).toEqual([`Delete note ${id}?`]);
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
+  it.each(['legacy', 'v1'] as TestEra[])(
+    'tells a 2025-11-25 client over stateless HTTP (%s) what the operator can do',
+    async (era) => {
+      const client = await connectClient(await runtimeFor(), {
+        era,
+        onElicit: () => ({ action: 'accept', content: { confirm: true } }),
+      });
+      try {
+        const id = await addNote(client);
+        const result = await client.callTool('delete_note', { id, idempotency_key: key() });
+        expect(result.structuredContent!.error).toMatchObject({
+          code: 'confirmation_required',
+          message: expect.stringContaining('MCP 2025-11-25 client over stateless HTTP'),
+          hint: expect.stringContaining('LEGACY_HTTP_SESSIONS=true'),
+        });
+        const { rows } = await testDb.db.query('SELECT 1 FROM notes WHERE id = $1', [id]);
+        expect(rows).toHaveLength(1);
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
   it('does nothing when the person declines', async () => {
     const client = await connectClient(await runtimeFor(), {
       era: 'modern',

@@ -157,6 +157,8 @@ function registerTool(
         principal: principal(sdk),
         era,
         canElicit: canElicit(server, sdk, era),
+        // Never saw initialize: a legacy request served statelessly.
+        statelessLegacy: era === 'legacy' && server.server.getClientCapabilities() === undefined,
       }),
   );
 }

@@ -156,6 +156,7 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
           },
         }
       : {}),
+    ...(config.LEGACY_HTTP_SESSIONS ? { legacySessions: { idleMs: 30 * 60_000, maxSessions: 10_000 } } : {}),
     log,
     metrics: metrics!,
     ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),

@@ -11,6 +11,7 @@ import {
 import { createMcpHandler, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { AuthError, bearerToken, type BearerVerifier } from './auth.js';
+import { withLegacySessions } from './legacy-sessions.js';
 import type { PromMetrics } from './metrics.js';
 
 export interface HttpOptions {
@@ -40,6 +41,11 @@ export interface HttpOptions {
   metrics: PromMetrics;
   /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /**
+   * Serve 2025-11-25 clients with in-memory sessions so the server can ask them to confirm;
+   * replicas then need a load balancer that routes by Mcp-Session-Id.
+   */
+  legacySessions?: { idleMs: number; maxSessions: number };
   /** Resolves when dependencies (the database) answer; /readyz reports it. */
   ready: () => Promise<void>;
 }
@@ -56,9 +62,12 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Serves Streamable HTTP (both eras, stateless) on /mcp with health, readiness and metrics endpoints. */
 export async function runHttp(factory: McpServerFactory, options: HttpOptions): Promise<HttpHandle> {
   const { log } = options;
-  const mcp = createMcpHandler(factory, {
+  const stateless = createMcpHandler(factory, {
     onerror: (error) => log.warn({ err: error }, 'http protocol error'),
   });
+  const mcp = options.legacySessions
+    ? withLegacySessions(factory, stateless, { ...options.legacySessions, log })
+    : stateless;
   const serveMcp = toNodeHandler(mcp, {
     maxRequestBodySize: MAX_BODY_BYTES,
     onerror: (error) => log.warn({ err: error }, 'http transport error'),

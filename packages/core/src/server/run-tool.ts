@@ -33,6 +33,8 @@ export interface ToolCall {
   principal: Principal;
   era: 'modern' | 'legacy';
   canElicit: boolean;
+  /** A 2025-11-25 request on the stateless HTTP server (no session, so no way to ask). */
+  statelessLegacy: boolean;
 }
 
 type Success = StoredOutcome & { kind: 'success' };
@@ -173,6 +175,7 @@ async function execute(
       responses: call.sdk.mcpReq.inputResponses as InputResponses | undefined,
       allowModelConfirmation: runtime.options.allowModelConfirmation,
       modelConfirmed: input.confirmed === true,
+      statelessLegacy: call.statelessLegacy,
     }),
     phase,
   });
