@@ -48,6 +48,15 @@ const INIT = JSON.stringify({
   method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
 });
+/** An HS256 token for the notes audience, valid five minutes; `sub` may be left out to test that. */
+function sign(claims: Record<string, unknown>, sub?: string): Promise<string> {
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setAudience('notes-api')
+    .setExpirationTime('5m');
+  return (sub === undefined ? jwt : jwt.setSubject(sub)).sign(new TextEncoder().encode(SECRET));
+}
+
 const POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 describe('HTTP without auth (loopback)', () => {
@@ -229,12 +238,7 @@ describe('HTTP with bearer JWT auth', () => {
 
   it('answers a token without the scope with 403 insufficient_scope naming it (scope, scp, *)', async () => {
     for (const claims of [{ scope: 'notes:read' }, { scp: ['notes:read'] }, { scope: '*' }]) {
-      const jwt = await new SignJWT(claims)
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject('reader')
-        .setAudience('notes-api')
-        .setExpirationTime('5m')
-        .sign(new TextEncoder().encode(SECRET));
+      const jwt = await sign(claims, 'reader');
       const refused = await callDelete(jwt, `scope-${Date.now()}`);
       expect(refused.status, JSON.stringify(claims)).toBe(403);
       const challenge = String(refused.headers['www-authenticate']);
@@ -245,12 +249,7 @@ describe('HTTP with bearer JWT auth', () => {
       );
     }
     for (const claims of [{ scope: 'notes:read notes:write' }, { scp: 'notes:write' }]) {
-      const jwt = await new SignJWT(claims)
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject('writer')
-        .setAudience('notes-api')
-        .setExpirationTime('5m')
-        .sign(new TextEncoder().encode(SECRET));
+      const jwt = await sign(claims, 'writer');
       const allowed = await callDelete(jwt, `scope-ok-${Date.now()}`);
       expect(allowed.status, JSON.stringify(claims)).toBe(200);
       // The call reached the tool, which asks for confirmation this raw client cannot give.
@@ -259,11 +258,7 @@ describe('HTTP with bearer JWT auth', () => {
   });
 
   it('refuses a token whose subject is not a string', async () => {
-    const jwt = await new SignJWT({ sub: 42 as unknown as string, scope: 'notes:write' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setAudience('notes-api')
-      .setExpirationTime('5m')
-      .sign(new TextEncoder().encode(SECRET));
+    const jwt = await sign({ sub: 42, scope: 'notes:write' });
     const refused = await callDelete(jwt, `sub-${Date.now()}`);
     expect(refused.status).toBe(401);
   });
@@ -344,13 +339,7 @@ describe('HTTP with legacy sessions (LEGACY_HTTP_SESSIONS=true)', () => {
     await server.exited;
   });
 
-  const token = (sub: string) =>
-    new SignJWT({ scope: 'notes:read notes:write' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(sub)
-      .setAudience('notes-api')
-      .setExpirationTime('5m')
-      .sign(new TextEncoder().encode(SECRET));
+  const token = (sub: string) => sign({ scope: 'notes:read notes:write' }, sub);
 
   it('asks a v1 host to confirm a destructive call, over HTTP', async () => {
     const { ElicitRequestSchema } = await import('@modelcontextprotocol/sdk/types.js');

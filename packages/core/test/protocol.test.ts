@@ -221,35 +221,19 @@ describe('confirmation of destructive tools', () => {
     return (added.structuredContent as { note: { id: string } }).note.id;
   }
 
-  it.each(['modern', 'legacy-session'] as TestEra[])(
-    'asks the person over %s and acts on accept',
-    async (era) => {
+  // 2025-11-25 clients over HTTP ('legacy', 'v1') can be asked only when the server keeps sessions.
+  it.each([
+    ['modern', false],
+    ['legacy-session', false],
+    ['legacy', true],
+    ['v1', true],
+  ] as Array<[TestEra, boolean]>)(
+    'asks the person over %s (legacy HTTP sessions: %s) and acts on accept',
+    async (era, legacySessions) => {
       const asked: string[] = [];
       const client = await connectClient(await runtimeFor(), {
         era,
-        onElicit: (message) => {
-          asked.push(message);
-          return { action: 'accept', content: { confirm: true } };
-        },
-      });
-      try {
-        const id = await addNote(client);
-        const result = await client.callTool('delete_note', { id, idempotency_key: key() });
-        expect(result.structuredContent).toMatchObject({ deleted: id, replayed: false });
-        expect(asked).toEqual([`Delete note ${id}?`]);
-      } finally {
-        await client.close();
-      }
-    },
-  );
-
-  it.each(['legacy', 'v1'] as TestEra[])(
-    'asks a 2025-11-25 client over HTTP (%s) when the server keeps legacy sessions',
-    async (era) => {
-      const asked: string[] = [];
-      const client = await connectClient(await runtimeFor(), {
-        era,
-        legacySessions: true,
+        legacySessions,
         onElicit: (message) => {
           asked.push(message);
           return { action: 'accept', content: { confirm: true } };
