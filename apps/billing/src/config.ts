@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isKnownCurrency } from './domain/currencies.js';
+import type { CreditPolicy } from './domain/credit-policy.js';
 import type { AmountLimit, RefundPolicy } from './domain/refund-policy.js';
 
 /**
@@ -54,6 +55,18 @@ export const BillingConfig = z.object({
     '500000,JPY:750000,KWD:1500000',
     'Most one operator may refund per UTC day, per currency',
   ),
+  BILLING_CREDIT_CONFIRM_ABOVE_MINOR: amountLimit(
+    '10000,JPY:15000,KWD:30000',
+    "Credit grants that bring an operator's grants today above this amount ask the person to confirm",
+  ),
+  BILLING_CREDIT_GRANT_CAP_MINOR: amountLimit(
+    '100000,JPY:150000,KWD:300000',
+    'Most one credit grant may give, per currency',
+  ),
+  BILLING_DAILY_CREDIT_CAP_MINOR: amountLimit(
+    '250000,JPY:375000,KWD:750000',
+    'Most one operator may grant as credit per UTC day, per currency',
+  ),
   BILLING_PAYMENT_TERMS_DAYS: z.coerce
     .number()
     .int()
@@ -84,6 +97,14 @@ export function refundPolicyOf(config: BillingConfigValues): RefundPolicy {
   return {
     confirmAbove: config.BILLING_REFUND_CONFIRM_ABOVE_MINOR,
     dailyCap: config.BILLING_DAILY_REFUND_CAP_MINOR,
+  };
+}
+
+export function creditPolicyOf(config: BillingConfigValues): CreditPolicy {
+  return {
+    confirmAbove: config.BILLING_CREDIT_CONFIRM_ABOVE_MINOR,
+    perGrantCap: config.BILLING_CREDIT_GRANT_CAP_MINOR,
+    dailyCap: config.BILLING_DAILY_CREDIT_CAP_MINOR,
   };
 }
 

@@ -14,20 +14,6 @@ import { invariantViolations } from './support/invariants.js';
 import { invoiceAndPay } from './support/invoice-and-pay.js';
 import { addTestPlans } from './support/plans.js';
 
-/** Resolves once `parties` callers are waiting, so they all proceed together. */
-function barrier(parties: number): () => Promise<void> {
-  let waiting = 0;
-  let release!: () => void;
-  const all = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  return async () => {
-    waiting += 1;
-    if (waiting === parties) release();
-    await all;
-  };
-}
-
 function outcomes(results: PromiseSettledResult<unknown>[]) {
   const failed = results
     .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
@@ -73,7 +59,8 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
       ...refundPolicyOf(b.deps.config),
       dailyCap: { defaultMinor: 10n ** 12n, byCurrency: {} },
     };
-    const bothPlanned = barrier(2);
+    // Planning takes the payment's lock, so the second plans only after the first wrote (or
+    // rolled back): both cannot pass the check on the same refundable amount.
     const attempt = (operatorId: string) =>
       b.db.transaction(async (tx) => {
         const request = {
@@ -85,7 +72,6 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
           policy,
         };
         const plan = await planRefund(tx, request);
-        await bothPlanned(); // both checked "6000 ≤ 9300 refundable" before either wrote
         return issueRefundInStore(tx, {
           ...request,
           amountMinor: plan.amountMinor,
@@ -105,31 +91,32 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
 
   it('the same race through the tool: both confirmed, one refund', async () => {
     const { paymentId } = await payment();
-    const bothConfirmed = barrier(2);
-    // The person is asked after the checks and before any write; both say yes at the same moment.
+    const asked: string[] = [];
+    // The person is asked after the checks, under the payment's lock: the second call is checked
+    // (and refused) only after the first refund committed, so nobody approves a refund that fails.
     const attempts = ['op-1', 'op-2'].map((principal) =>
       call(
         b,
         issueRefund,
         { payment_id: paymentId, amount_minor: 5000, currency: 'USD', reason: `Race ${principal}` },
-        { principal, confirm: () => bothConfirmed() },
+        { principal, confirmations: asked },
       ),
     );
     const { ok, errors } = outcomes(await Promise.allSettled(attempts));
     expect(ok).toBe(1);
     expect(errors.map((e) => e.code)).toEqual(['precondition_failed']);
+    expect(asked).toHaveLength(1);
   });
 
   it('concurrent refunds by one operator never exceed the daily cap', async () => {
     const payments = await Promise.all([1, 2, 3, 4, 5].map(() => payment()));
-    const allChecked = barrier(payments.length);
-    // Cap USD 100.00; five refunds of USD 30.00 each pass the early check, then meet at the cap row.
+    // Cap USD 100.00; five refunds of USD 30.00 at once queue at the operator's daily total.
     const attempts = payments.map((p) =>
       call(
         b,
         issueRefund,
         { payment_id: p.paymentId, amount_minor: 3000, currency: 'USD', reason: 'Batch' },
-        { principal: 'op-batch', confirm: () => allChecked() },
+        { principal: 'op-batch' },
       ),
     );
     const { ok, errors } = outcomes(await Promise.allSettled(attempts));
@@ -140,6 +127,30 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
       "SELECT coalesce(sum(amount_minor), 0)::text AS total FROM refunds WHERE operator_id = 'op-batch'",
     );
     expect(rows[0]!.total).toBe('9000');
+  });
+
+  it('concurrent credit grants by one operator never exceed the daily credit cap', async () => {
+    const customers = await Promise.all([1, 2, 3, 4, 5].map(() => payment()));
+    // Default cap USD 2,500.00 a day; five grants of USD 900.00 at once: two fit.
+    const attempts = customers.map((c) =>
+      call(
+        b,
+        grantAccountCredit,
+        { customer_id: c.customerId, amount_minor: 90000, currency: 'USD', reason: 'Batch goodwill' },
+        { principal: 'op-credit-batch' },
+      ),
+    );
+    const { ok, errors } = outcomes(await Promise.allSettled(attempts));
+    expect(ok).toBe(2);
+    expect(errors.map((e) => e.code)).toEqual([
+      'precondition_failed',
+      'precondition_failed',
+      'precondition_failed',
+    ]);
+    const { rows } = await b.db.query<{ total: string }>(
+      "SELECT coalesce(sum(amount_minor), 0)::text AS total FROM credit_lots WHERE granted_by = 'op-credit-batch'",
+    );
+    expect(rows[0]!.total).toBe('180000');
   });
 
   it('concurrent invoices never spend the same credit twice', async () => {

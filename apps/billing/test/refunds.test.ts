@@ -67,7 +67,7 @@ describe('issue_refund', () => {
     expect(rest.data.daily_cap_remaining_minor).toBe(20000 - 9300);
     expect(asked).toEqual([
       expect.stringMatching(
-        /^Refund USD 83\.00 on pay_\w+ to Refund customer \d+\? Reason: Customer cancelled$/,
+        /^Refund USD 83\.00 on pay_\w+ to Refund customer \d+\? Refunds on this payment would total USD 93\.00\. Your refunds today would total USD 93\.00\. Reason: Customer cancelled$/,
       ),
     ]);
 
@@ -118,6 +118,71 @@ describe('issue_refund', () => {
     );
     expect(error.code).toBe('permission_denied');
     expect(await rowCounts(b.db)).toEqual(before);
+  });
+
+  it('asks when refunds on one payment add up past the threshold, though each part is below it', async () => {
+    const { paymentId } = await paidCustomer();
+    const asked: string[] = [];
+    const refund = (amount: number, reason: string, principal: string) =>
+      call(
+        b,
+        issueRefund,
+        { payment_id: paymentId, amount_minor: amount, currency: 'USD', reason },
+        { confirmations: asked, principal },
+      );
+    await refund(4000, 'First part', 'op-split-1');
+    expect(asked).toEqual([]);
+    // USD 40.00 + USD 20.00 on one payment passes the USD 50.00 threshold: the second part is asked,
+    // even from another operator.
+    await refund(2000, 'Second part', 'op-split-2');
+    expect(asked).toEqual([
+      expect.stringMatching(
+        /^Refund USD 20\.00 on pay_\w+ to .*\? Refunds on this payment would total USD 60\.00\. Reason: Second part$/,
+      ),
+    ]);
+  });
+
+  it("asks when one operator's refunds today add up past the threshold across payments", async () => {
+    const first = await paidCustomer();
+    const second = await paidCustomer();
+    const asked: string[] = [];
+    const before = await rowCounts(b.db);
+    await call(
+      b,
+      issueRefund,
+      { payment_id: first.paymentId, amount_minor: 3000, currency: 'USD', reason: 'One' },
+      { confirmations: asked, principal: 'op-many' },
+    );
+    expect(asked).toEqual([]);
+    const decline = () => {
+      throw new ToolError('permission_denied', 'The person did not approve.');
+    };
+    const error = await callError(
+      b,
+      issueRefund,
+      { payment_id: second.paymentId, amount_minor: 3000, currency: 'USD', reason: 'Two' },
+      { confirmations: asked, confirm: decline, principal: 'op-many' },
+    );
+    expect(error.code).toBe('permission_denied');
+    expect(asked).toEqual([expect.stringContaining('Your refunds today would total USD 60.00.')]);
+    // Only the first refund was written.
+    expect((await rowCounts(b.db)).refunds).toBe(before.refunds! + 1);
+  });
+
+  it('asks the second of two concurrent refunds that together pass the threshold', async () => {
+    const { paymentId } = await paidCustomer();
+    const asked: string[] = [];
+    await Promise.all(
+      ['op-race-1', 'op-race-2'].map((principal) =>
+        call(
+          b,
+          issueRefund,
+          { payment_id: paymentId, amount_minor: 3000, currency: 'USD', reason: 'Race' },
+          { confirmations: asked, principal },
+        ),
+      ),
+    );
+    expect(asked).toEqual([expect.stringContaining('Refunds on this payment would total USD 60.00.')]);
   });
 
   it("holds each operator's daily cap, per currency, until the next UTC day", async () => {

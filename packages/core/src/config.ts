@@ -42,10 +42,20 @@ export const CoreConfig = z.object({
   IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   ALLOW_MODEL_CONFIRMATION: bool.default(false),
+  /** HTTP: give 2025-11-25 clients a session so they can be asked to confirm (sticky with replicas). */
+  LEGACY_HTTP_SESSIONS: bool.default(false),
   AUTH_JWT_SECRET: z.string().min(32).optional(),
   AUTH_JWKS_URL: z.string().url().optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
+  /** Let a token's `*` scope stand for every scope; off, `*` in a token grants nothing. */
+  AUTH_ALLOW_WILDCARD_SCOPE: bool.default(false),
+  /** The MCP endpoint's public URL (https://host/mcp): the `resource` of the protected-resource metadata. */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((v) => !v.includes('#'), { error: 'no fragment (RFC 8707)' })
+    .optional(),
   /** Authorization servers advertised in the protected-resource metadata (RFC 9728). */
   AUTH_AUTHORIZATION_SERVERS: list.optional(),
   ALLOWED_HOSTS: list.optional(),

@@ -48,6 +48,15 @@ const INIT = JSON.stringify({
   method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
 });
+/** An HS256 token for the notes audience, valid five minutes; `sub` may be left out to test that. */
+function sign(claims: Record<string, unknown>, sub?: string): Promise<string> {
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setAudience('notes-api')
+    .setExpirationTime('5m');
+  return (sub === undefined ? jwt : jwt.setSubject(sub)).sign(new TextEncoder().encode(SECRET));
+}
+
 const POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 describe('HTTP without auth (loopback)', () => {
@@ -169,13 +178,24 @@ describe('HTTP with bearer JWT auth', () => {
     expect(missing.status).toBe(401);
     const challenge = String(missing.headers['www-authenticate']);
     expect(challenge).toMatch(/^Bearer /);
+    // RFC 6750 §3.1: no credentials sent, so no error code in the challenge.
+    expect(challenge).not.toMatch(/error=/);
     const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)![1]!;
+    expect(metadataUrl).toBe(`${new URL(url).origin}/.well-known/oauth-protected-resource/mcp`);
     const metadata = JSON.parse((await raw(metadataUrl, {})).body) as Record<string, unknown>;
     expect(metadata).toMatchObject({
-      resource: 'notes-api',
+      // The MCP endpoint's own URL (RFC 9728 / RFC 8707), not the token audience.
+      resource: url,
       authorization_servers: ['https://auth.example.test'],
-      scopes_supported: ['notes:write'],
+      scopes_supported: ['notes:write', 'notes:read'],
     });
+    const garbage = await raw(url, {
+      method: 'POST',
+      headers: { ...POST_HEADERS, authorization: 'Bearer not-a-jwt' },
+      body: INIT,
+    });
+    expect(garbage.status).toBe(401);
+    expect(String(garbage.headers['www-authenticate'])).toMatch(/error="invalid_token"/);
     const wrongAud = await raw(url, {
       method: 'POST',
       headers: { ...POST_HEADERS, authorization: `Bearer ${await token({ aud: 'other' })}` },
@@ -202,6 +222,45 @@ describe('HTTP with bearer JWT auth', () => {
       body: INIT,
     });
     expect(expired.status).toBe(401);
+  });
+
+  const callDelete = (jwt: string, idempotencyKey: string) =>
+    raw(url, {
+      method: 'POST',
+      headers: { ...POST_HEADERS, authorization: `Bearer ${jwt}` },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'delete_note', arguments: { id: '999999', idempotency_key: idempotencyKey } },
+      }),
+    });
+
+  it('answers a token without the scope with 403 insufficient_scope naming it (scope, scp, *)', async () => {
+    for (const claims of [{ scope: 'notes:read' }, { scp: ['notes:read'] }, { scope: '*' }]) {
+      const jwt = await sign(claims, 'reader');
+      const refused = await callDelete(jwt, `scope-${Date.now()}`);
+      expect(refused.status, JSON.stringify(claims)).toBe(403);
+      const challenge = String(refused.headers['www-authenticate']);
+      expect(challenge).toMatch(/^Bearer error="insufficient_scope"/);
+      expect(challenge).toContain('scope="notes:write"');
+      expect(challenge).toContain(
+        `resource_metadata="${new URL(url).origin}/.well-known/oauth-protected-resource/mcp"`,
+      );
+    }
+    for (const claims of [{ scope: 'notes:read notes:write' }, { scp: 'notes:write' }]) {
+      const jwt = await sign(claims, 'writer');
+      const allowed = await callDelete(jwt, `scope-ok-${Date.now()}`);
+      expect(allowed.status, JSON.stringify(claims)).toBe(200);
+      // The call reached the tool, which asks for confirmation this raw client cannot give.
+      expect(allowed.body).toContain('confirmation_required');
+    }
+  });
+
+  it('refuses a token whose subject is not a string', async () => {
+    const jwt = await sign({ sub: 42, scope: 'notes:write' });
+    const refused = await callDelete(jwt, `sub-${Date.now()}`);
+    expect(refused.status).toBe(401);
   });
 
   it('serves a valid token and scopes idempotency keys by its subject', async () => {
@@ -235,5 +294,106 @@ describe('HTTP with bearer JWT auth', () => {
       await alice.close();
       await bob.close();
     }
+  });
+});
+
+describe('start-up checks', () => {
+  it('refuses AUTH_JWKS_URL without AUTH_ISSUER', async () => {
+    const server = spawnServerProcess(process.execPath, [...NOTES_NODE_ARGS, '--http', '--port', '0'], {
+      cwd: CORE_DIR,
+      env: servers.env({ AUTH_JWKS_URL: 'https://idp.example.test/jwks', AUTH_AUDIENCE: 'notes-api' }),
+    });
+    expect(await server.exited).toBe(2);
+    expect(server.stderr.join('\n')).toMatch(/Invalid AUTH_ISSUER: required with AUTH_JWKS_URL/);
+  });
+
+  it('says plainly that a public bind without auth is open to anyone', async () => {
+    const { server } = await startServer({
+      HOST: '0.0.0.0',
+      INSECURE_NO_AUTH: 'true',
+      ALLOWED_HOSTS: 'localhost',
+    });
+    try {
+      const banner = server.stderr.find((line) => line.includes('serving MCP on'))!;
+      expect(banner).not.toMatch(/loopback only/);
+      expect(banner).toMatch(/NO AUTH: INSECURE_NO_AUTH=true/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+});
+
+describe('HTTP with legacy sessions (LEGACY_HTTP_SESSIONS=true)', () => {
+  let server: ServerProcess;
+  let url: string;
+  beforeAll(async () => {
+    ({ server, url } = await startServer({
+      AUTH_JWT_SECRET: SECRET,
+      AUTH_AUDIENCE: 'notes-api',
+      LEGACY_HTTP_SESSIONS: 'true',
+    }));
+  });
+  afterAll(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  });
+
+  const token = (sub: string) => sign({ scope: 'notes:read notes:write' }, sub);
+
+  it('asks a v1 host to confirm a destructive call, over HTTP', async () => {
+    const { ElicitRequestSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const asked: string[] = [];
+    const client = new V1Client({ name: 'v1-host', version: '0' }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(String(request.params.message));
+      return { action: 'accept', content: { confirm: true } };
+    });
+    await client.connect(
+      new V1HttpTransport(new URL(url), {
+        requestInit: { headers: { authorization: `Bearer ${await token('alice')}` } },
+      }),
+    );
+    try {
+      const added = await client.callTool({
+        name: 'add_note',
+        arguments: { title: 'session', body: '', idempotency_key: `session-add-${Date.now()}` },
+      });
+      const id = (added.structuredContent as { note: { id: string } }).note.id;
+      const deleted = await client.callTool({
+        name: 'delete_note',
+        arguments: { id, idempotency_key: `session-delete-${Date.now()}` },
+      });
+      expect(deleted.structuredContent).toMatchObject({ deleted: id, replayed: false });
+      expect(asked).toEqual([`Delete note ${id}?`]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("answers another principal's session id as unknown (404)", async () => {
+    const opened = await raw(url, {
+      method: 'POST',
+      headers: { ...POST_HEADERS, authorization: `Bearer ${await token('alice')}` },
+      body: INIT,
+    });
+    expect(opened.status).toBe(200);
+    const sessionId = String(opened.headers['mcp-session-id']);
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+    const headers = { ...POST_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+    const stolen = await raw(url, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${await token('mallory')}` },
+      body: list,
+    });
+    expect(stolen.status).toBe(404);
+    const own = await raw(url, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${await token('alice')}` },
+      body: list,
+    });
+    expect(own.status).toBe(200);
+    expect(own.body).toContain('delete_note');
   });
 });

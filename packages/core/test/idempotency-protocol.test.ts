@@ -79,3 +79,26 @@ it('does not claim the key of a call refused for confirmation, so the confirmed 
     await client.close();
   }
 });
+
+it('audits a key reused with other arguments: the refused attempt is on record', async () => {
+  const runtime = createTestRuntime({
+    app: notesApp,
+    db: testDb.db,
+    deps: { listBudgetChars: 16_000, runs: {} },
+    migrations: await loadMigrations(notesMigrations),
+  });
+  const client = await connectClient(runtime, { era: 'modern' });
+  try {
+    const k = `reused-${Date.now()}`;
+    await client.callTool('add_note', { title: 'first', body: '', idempotency_key: k });
+    const reused = await client.callTool('add_note', { title: 'other', body: '', idempotency_key: k });
+    expect(reused.structuredContent!.error).toMatchObject({ code: 'idempotency_key_reused' });
+    const { rows } = await testDb.db.query<{ outcome: string }>(
+      'SELECT outcome FROM bounded_audit WHERE idempotency_key = $1 ORDER BY id',
+      [k],
+    );
+    expect(rows.map((r) => r.outcome)).toEqual(['ok', 'idempotency_key_reused']);
+  } finally {
+    await client.close();
+  }
+});

@@ -221,12 +221,19 @@ describe('confirmation of destructive tools', () => {
     return (added.structuredContent as { note: { id: string } }).note.id;
   }
 
-  it.each(['modern', 'legacy-session'] as TestEra[])(
-    'asks the person over %s and acts on accept',
-    async (era) => {
+  // 2025-11-25 clients over HTTP ('legacy', 'v1') can be asked only when the server keeps sessions.
+  it.each([
+    ['modern', false],
+    ['legacy-session', false],
+    ['legacy', true],
+    ['v1', true],
+  ] as Array<[TestEra, boolean]>)(
+    'asks the person over %s (legacy HTTP sessions: %s) and acts on accept',
+    async (era, legacySessions) => {
       const asked: string[] = [];
       const client = await connectClient(await runtimeFor(), {
         era,
+        legacySessions,
         onElicit: (message) => {
           asked.push(message);
           return { action: 'accept', content: { confirm: true } };
@@ -237,6 +244,29 @@ describe('confirmation of destructive tools', () => {
         const result = await client.callTool('delete_note', { id, idempotency_key: key() });
         expect(result.structuredContent).toMatchObject({ deleted: id, replayed: false });
         expect(asked).toEqual([`Delete note ${id}?`]);
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
+  it.each(['legacy', 'v1'] as TestEra[])(
+    'tells a 2025-11-25 client over stateless HTTP (%s) what the operator can do',
+    async (era) => {
+      const client = await connectClient(await runtimeFor(), {
+        era,
+        onElicit: () => ({ action: 'accept', content: { confirm: true } }),
+      });
+      try {
+        const id = await addNote(client);
+        const result = await client.callTool('delete_note', { id, idempotency_key: key() });
+        expect(result.structuredContent!.error).toMatchObject({
+          code: 'confirmation_required',
+          message: expect.stringContaining('MCP 2025-11-25 client over stateless HTTP'),
+          hint: expect.stringContaining('LEGACY_HTTP_SESSIONS=true'),
+        });
+        const { rows } = await testDb.db.query('SELECT 1 FROM notes WHERE id = $1', [id]);
+        expect(rows).toHaveLength(1);
       } finally {
         await client.close();
       }
@@ -378,37 +408,124 @@ describe('deadlines and scopes', () => {
     }
   });
 
-  it('refuses a tool to a principal without its scope', async () => {
-    const authInfo = (scopes: string[]) => ({
-      token: 't',
-      clientId: 'c',
-      scopes,
-      extra: { sub: 'scoped-user' },
-    });
+  const authInfo = (scopes: string[], sub = 'scoped-user') => ({
+    token: 't',
+    clientId: 'c',
+    scopes,
+    extra: { sub },
+  });
+  const auditRows = async (principal: string) =>
+    (
+      await testDb.db.query<{ tool: string; outcome: string; idempotency_key: string | null }>(
+        'SELECT tool, outcome, idempotency_key FROM bounded_audit WHERE principal = $1 ORDER BY id',
+        [principal],
+      )
+    ).rows;
+
+  it('answers a token without the scope over HTTP with 403 insufficient_scope, and audits the attempt', async () => {
+    const sub = `scoped-${key()}`;
     const without = await connectClient(await runtimeFor({ allowModelConfirmation: true }), {
       era: 'modern',
-      authInfo: authInfo(['notes:read']),
+      authInfo: authInfo(['notes:read'], sub),
     });
-    const denied = await without.callTool('delete_note', {
-      id: '1',
-      idempotency_key: key(),
-      confirmed: true,
-    });
-    expect(denied.structuredContent!.error).toMatchObject({
-      code: 'permission_denied',
-      message: expect.stringMatching(/notes:write/),
-    });
-    await without.close();
+    const k = key();
+    try {
+      await expect(
+        without.callTool('delete_note', { id: '1', idempotency_key: k, confirmed: true }),
+      ).rejects.toThrow(/403|insufficient_scope|Insufficient scope/i);
+      expect(await auditRows(sub)).toEqual([
+        { tool: 'delete_note', outcome: 'permission_denied', idempotency_key: k },
+      ]);
+    } finally {
+      await without.close();
+    }
     const withScope = await connectClient(await runtimeFor({ allowModelConfirmation: true }), {
       era: 'modern',
       authInfo: authInfo(['notes:write']),
     });
-    const allowed = await withScope.callTool('delete_note', {
-      id: '999999',
-      idempotency_key: key(),
-      confirmed: true,
+    try {
+      const allowed = await withScope.callTool('delete_note', {
+        id: '999999',
+        idempotency_key: key(),
+        confirmed: true,
+      });
+      expect(allowed.structuredContent!.error).toMatchObject({ code: 'not_found' });
+    } finally {
+      await withScope.close();
+    }
+  });
+
+  it('refuses with a clear tool error, audited, where no HTTP challenge can be sent', async () => {
+    const sub = `session-${key()}`;
+    const client = await connectClient(await runtimeFor({ allowModelConfirmation: true }), {
+      era: 'legacy-session',
+      authInfo: authInfo(['notes:read'], sub),
     });
-    expect(allowed.structuredContent!.error).toMatchObject({ code: 'not_found' });
-    await withScope.close();
+    try {
+      const k = key();
+      const denied = await client.callTool('delete_note', { id: '1', idempotency_key: k, confirmed: true });
+      expect(denied.structuredContent!.error).toMatchObject({
+        code: 'permission_denied',
+        message: expect.stringMatching(/notes:write/),
+      });
+      expect(await auditRows(sub)).toEqual([
+        { tool: 'delete_note', outcome: 'permission_denied', idempotency_key: k },
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each(['modern', 'legacy-session'] as const)(
+    'guards resources and prompts with their scopes (%s)',
+    async (era) => {
+      const without = await connectClient(await runtimeFor(), { era, authInfo: authInfo(['notes:write']) });
+      try {
+        await expect(without.readResource('notes://notes/1')).rejects.toThrow(/notes:read|403|scope/i);
+        await expect(without.getPrompt('summarize_notes', { topic: 'x' })).rejects.toThrow(
+          /notes:read|403|scope/i,
+        );
+      } finally {
+        await without.close();
+      }
+      const reader = await connectClient(await runtimeFor(), { era, authInfo: authInfo(['notes:read']) });
+      try {
+        const prompt = await reader.getPrompt('summarize_notes', { topic: 'x' });
+        expect(prompt.messages[0]!.content.text).toBe('Summarize my notes about x.');
+        await expect(reader.readResource('notes://notes/999999')).rejects.toThrow(/not found/i);
+      } finally {
+        await reader.close();
+      }
+    },
+  );
+
+  it("grants nothing for a token's '*' unless the operator allows it", async () => {
+    const strict = await connectClient(await runtimeFor(), {
+      era: 'legacy-session',
+      authInfo: authInfo(['*']),
+    });
+    try {
+      const denied = await strict.callTool('delete_note', { id: '1', idempotency_key: key() });
+      expect(denied.structuredContent!.error).toMatchObject({ code: 'permission_denied' });
+    } finally {
+      await strict.close();
+    }
+    const lenient = await connectClient(
+      await runtimeFor({ allowWildcardScope: true, allowModelConfirmation: true }),
+      {
+        era: 'legacy-session',
+        authInfo: authInfo(['*']),
+      },
+    );
+    try {
+      const allowed = await lenient.callTool('delete_note', {
+        id: '999999',
+        idempotency_key: key(),
+        confirmed: true,
+      });
+      expect(allowed.structuredContent!.error).toMatchObject({ code: 'not_found' });
+    } finally {
+      await lenient.close();
+    }
   });
 });

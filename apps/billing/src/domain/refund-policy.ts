@@ -38,8 +38,33 @@ export function checkRefundAmount(input: {
   return { ok: true, amountMinor, refundableMinor };
 }
 
-export function needsConfirmation(policy: RefundPolicy, currency: string, amountMinor: bigint): boolean {
-  return amountMinor > limitFor(policy.confirmAbove, currency);
+/** What was refunded before this refund, counted toward the confirmation threshold. */
+export interface RefundedBefore {
+  /** On the same payment, ever. */
+  onPaymentMinor: bigint;
+  /** By the same operator today (UTC), in this currency. */
+  byOperatorTodayMinor: bigint;
+}
+
+/**
+ * Which totals a refund would take over the confirmation threshold: the payment's refunds, or the
+ * operator's refunds today. Counting totals, not single calls, means a large refund split into
+ * small ones is asked about as soon as the parts add up to more than the threshold.
+ */
+export function confirmationReasons(
+  policy: RefundPolicy,
+  currency: string,
+  amountMinor: bigint,
+  before: RefundedBefore,
+): { onPaymentMinor?: bigint; byOperatorTodayMinor?: bigint } | undefined {
+  const threshold = limitFor(policy.confirmAbove, currency);
+  const onPayment = before.onPaymentMinor + amountMinor;
+  const today = before.byOperatorTodayMinor + amountMinor;
+  if (onPayment <= threshold && today <= threshold) return undefined;
+  return {
+    ...(onPayment > threshold ? { onPaymentMinor: onPayment } : {}),
+    ...(today > threshold ? { byOperatorTodayMinor: today } : {}),
+  };
 }
 
 export interface CapCheck {
@@ -75,13 +100,23 @@ export function splitRefund(
   return { fromCredit, fromRevenue: amountMinor - fromCredit };
 }
 
-/** The question put to the person before a large refund. */
+/** The question put to the person before a large refund, with the totals that made it large. */
 export function confirmationMessage(input: {
   amountMinor: bigint;
   currency: string;
   paymentId: string;
   customerName: string;
   reason: string;
+  /** Totals over the threshold (from confirmationReasons) that this refund is only part of. */
+  totals?: { onPaymentMinor?: bigint; byOperatorTodayMinor?: bigint };
 }): string {
-  return `Refund ${formatMoney(input.amountMinor, input.currency)} on ${input.paymentId} to ${input.customerName}? Reason: ${input.reason}`;
+  const money = (amount: bigint) => formatMoney(amount, input.currency);
+  const totals = input.totals ?? {};
+  const parts = [`Refund ${money(input.amountMinor)} on ${input.paymentId} to ${input.customerName}?`];
+  if (totals.onPaymentMinor !== undefined && totals.onPaymentMinor > input.amountMinor)
+    parts.push(`Refunds on this payment would total ${money(totals.onPaymentMinor)}.`);
+  if (totals.byOperatorTodayMinor !== undefined && totals.byOperatorTodayMinor > input.amountMinor)
+    parts.push(`Your refunds today would total ${money(totals.byOperatorTodayMinor)}.`);
+  parts.push(`Reason: ${input.reason}`);
+  return parts.join(' ');
 }

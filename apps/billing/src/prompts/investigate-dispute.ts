@@ -11,6 +11,7 @@ export const investigateDispute = definePrompt({
     complaint: z.string().min(1).max(2000).describe("The customer's complaint in their words"),
     invoice_id: z.string().max(80).optional().describe('The invoice in question, if known'),
   }),
+  scopes: ['billing:read'],
   render({ customer, complaint, invoice_id }) {
     return [
       `Investigate a billing dispute for customer ${customer}.`,

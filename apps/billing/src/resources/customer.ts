@@ -11,6 +11,7 @@ export const customerResource = defineResource<BillingDeps>({
     "A customer's billing record as markdown: plan, balances, what needs attention, recent invoices, payments and refunds.",
   uri: 'billing://customers/{customer_id}',
   mimeType: 'text/markdown',
+  scopes: ['billing:read'],
   async list(ctx) {
     const customers = await listRecentCustomers(ctx.db, 50);
     return customers.map((c) => ({ uri: `billing://customers/${c.id}`, name: `${c.name} (${c.id})` }));

@@ -10,6 +10,7 @@ export const invoiceResource = defineResource<BillingDeps>({
   description: 'One invoice rendered for reading: lines, totals, credit applied, payments and refunds.',
   uri: 'billing://invoices/{invoice_id}',
   mimeType: 'text/markdown',
+  scopes: ['billing:read'],
   async list(ctx) {
     const { invoices } = await findInvoices(ctx.db, {}, clockOf(ctx.deps), undefined, 50);
     return invoices

@@ -10,6 +10,7 @@ export const plansResource = defineResource<BillingDeps>({
     'Every plan: id, name, price per period and currency, trial length, and whether new subscriptions may use it.',
   uri: 'billing://plans',
   mimeType: 'text/markdown',
+  scopes: ['billing:read'],
   async read(_params, ctx) {
     const plans = await listPlans(ctx.db);
     if (plans.length === 0)

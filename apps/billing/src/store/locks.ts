@@ -6,7 +6,8 @@ import type { Queryable } from '@bounded/core';
  *   1. the customer row: every write that touches a customer's documents, credit or accounts locks
  *      it first (`lockCustomer`, `lockCustomerOf`), so writes for one customer run one at a time;
  *   2. that customer's documents: the subscription, the payment being refunded, invoices by id;
- *   3. the operator's daily refund total (refunds only; shared by the operator's customers);
+ *   3. the operator's daily refund total (refunds only), or the operator's daily credit grants (an
+ *      advisory lock, grants only); each is shared by the operator's customers;
  *   4. the customer's credit lots, by id;
  *   5. the customer's ledger accounts, as postings update their running balances.
  *

@@ -5,7 +5,7 @@ import { isoDate } from '../domain/periods.js';
 import {
   checkDailyCap,
   checkRefundAmount,
-  needsConfirmation,
+  confirmationReasons,
   splitRefund,
   type RefundPolicy,
 } from '../domain/refund-policy.js';
@@ -14,7 +14,7 @@ import { lockOverpaymentLot, takeForRefund } from './credits.js';
 import { newId } from './ids.js';
 import { post } from './ledger.js';
 import { lockCustomerOf } from './locks.js';
-import { getPayment, lockPayment, requirePayment, type Payment } from './payments.js';
+import { getPayment, lockPayment, type Payment } from './payments.js';
 import { rfc3339, ts } from './sql-time.js';
 
 export interface Refund {
@@ -128,35 +128,46 @@ function capOrThrow(
   );
 }
 
-async function refundedToday(q: Queryable, operatorId: string, currency: string, now: Date): Promise<bigint> {
+/**
+ * The operator's refunds today in this currency, row-locked (the row is created at 0 if need be),
+ * so the operator's other refunds wait until this one commits or rolls back.
+ */
+async function lockRefundedToday(
+  q: Queryable,
+  operatorId: string,
+  currency: string,
+  now: Date,
+): Promise<bigint> {
   const { rows } = await q.query<{ total_minor: string }>(
-    'SELECT total_minor FROM refund_daily_totals WHERE operator_id = $1 AND day = $2::date AND currency = $3',
+    `INSERT INTO refund_daily_totals (operator_id, day, currency, total_minor) VALUES ($1, $2::date, $3, 0)
+     ON CONFLICT (operator_id, day, currency) DO UPDATE SET total_minor = refund_daily_totals.total_minor
+     RETURNING total_minor`,
     [operatorId, isoDate(now), currency],
   );
-  return rows[0] ? BigInt(rows[0].total_minor) : 0n;
+  return BigInt(rows[0]!.total_minor);
 }
 
 export interface RefundPlan {
   payment: Payment;
   customerName: string;
   amountMinor: bigint;
-  needsConfirmation: boolean;
+  /** Present when the person must confirm: the totals this refund takes over the threshold. */
+  confirmation: { onPaymentMinor?: bigint; byOperatorTodayMinor?: bigint } | undefined;
 }
 
 /**
- * Checks a refund without locking or writing, so the person is only asked to confirm a refund that
- * can go through. `issueRefund` checks everything again under locks.
+ * Checks a refund before anything is written, so the person is only asked to confirm a refund
+ * that can go through. It takes the locks `issueRefund` takes, in the same order (the customer,
+ * the payment, the operator's daily total), and holds them: the totals it counts toward the
+ * confirmation threshold cannot change before the refund is written in the same transaction.
  */
 export async function planRefund(q: Queryable, request: RefundRequest): Promise<RefundPlan> {
-  const payment = await requirePayment(q, request.paymentId);
+  await lockCustomerOf(q, 'payment', request.paymentId);
+  const payment = await lockPayment(q, request.paymentId);
   assertCurrencyMatches(request.currency, payment.currency, 'currency', `payment ${payment.id}`);
   const amountMinor = amountOrThrow(payment, request.amountMinor);
-  capOrThrow(
-    request.policy,
-    payment.currency,
-    await refundedToday(q, request.operatorId, payment.currency, request.now),
-    amountMinor,
-  );
+  const refundedToday = await lockRefundedToday(q, request.operatorId, payment.currency, request.now);
+  capOrThrow(request.policy, payment.currency, refundedToday, amountMinor);
   const { rows } = await q.query<{ name: string }>('SELECT name FROM customers WHERE id = $1', [
     payment.customerId,
   ]);
@@ -164,7 +175,10 @@ export async function planRefund(q: Queryable, request: RefundRequest): Promise<
     payment,
     customerName: rows[0]?.name ?? payment.customerId,
     amountMinor,
-    needsConfirmation: needsConfirmation(request.policy, payment.currency, amountMinor),
+    confirmation: confirmationReasons(request.policy, payment.currency, amountMinor, {
+      onPaymentMinor: payment.refundedMinor,
+      byOperatorTodayMinor: refundedToday,
+    }),
   };
 }
 

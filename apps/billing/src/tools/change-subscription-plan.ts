@@ -4,7 +4,7 @@ import { clockOf } from '../config.js';
 import { formatMoney } from '../domain/money.js';
 import { isoDate } from '../domain/periods.js';
 import { requireCustomer } from '../store/customers.js';
-import { requireActivePlan } from '../store/plans.js';
+import { requireActivePlan, type Plan } from '../store/plans.js';
 import type { PlanChangeQuote } from '../domain/proration.js';
 import type { IssuedInvoice } from '../store/invoicing.js';
 import { changePlanNow, schedulePlanChange, type PlanChange } from '../store/plan-changes.js';
@@ -63,6 +63,22 @@ function changeText(change: PlanChange, currency: string): string {
   return `${lines}\nNet ${money(netMinor)} on ${invoice?.id ?? 'no invoice'}, amount due ${money(invoice?.amountDueMinor ?? 0n)}.`;
 }
 
+/** The question put to the person before an immediate change, with what it charges today. */
+function confirmationText(customerName: string, change: PlanChange, plan: Plan): string {
+  const money = (amount: bigint) => formatMoney(amount, plan.currency);
+  const question = `Move ${customerName} from ${change.previousPlan.name} to ${plan.name} now?`;
+  const renewals = change.renewals.reduce((sum, r) => sum + r.invoice.totalMinor, 0n);
+  const before =
+    renewals > 0n ? ` Ended periods are first invoiced on the old plan: ${money(renewals)}.` : '';
+  if (!change.quote) return `${question}${before} The trial continues on the new plan.`;
+  const { netMinor } = change.quote;
+  const effect =
+    netMinor < 0n
+      ? ` ${money(-netMinor)} of unused time becomes account credit.`
+      : ` This invoices ${money(netMinor)} today.`;
+  return `${question}${before}${effect}`;
+}
+
 export const changeSubscriptionPlan = defineBillingTool({
   name: 'change_subscription_plan',
   title: 'Change subscription plan',
@@ -70,11 +86,11 @@ export const changeSubscriptionPlan = defineBillingTool({
     "Moves a customer's subscription to another plan in the same currency. when='now' switches today and invoices " +
     'the difference, prorated to the day and shown line by line: a credit for the unused days of the old plan and a ' +
     'charge for the same days of the new one (monthly ↔ yearly starts a new period today and charges it in full). ' +
-    'Each line is rounded to the nearest minor unit, halves up. If the credit exceeds the charge the surplus becomes ' +
+    'Lines round halves up. If the credit exceeds the charge the surplus becomes ' +
     "account credit. Account credit is applied to the invoice. when='period_end' schedules the switch for the end of " +
     'the current period with no charge now (replacing any earlier schedule). During a trial the plan just switches. ' +
     'A period that ended before its renewal ran is first invoiced on the old plan (renewal_invoices). ' +
-    'It does not cancel subscriptions.',
+    "when='now' asks the person first. It does not cancel subscriptions.",
   input: z.object({
     customer_id: customerId,
     new_plan_id: z.string().min(1).max(80).describe('Plan to move to (plan_…), from billing://plans.'),
@@ -101,9 +117,10 @@ export const changeSubscriptionPlan = defineBillingTool({
       .array(RenewalOut)
       .describe('Ended periods invoiced on the old plan before the change; usually empty'),
   }),
-  // Destructive: an immediate change can invoice a full new year at once.
+  // Destructive: an immediate change can invoice a full new year at once, so it asks first.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   effects: 'transactional',
+  scopes: ['billing:write'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     const customer = await requireCustomer(ctx.tx, input.customer_id);
@@ -129,6 +146,9 @@ export const changeSubscriptionPlan = defineBillingTool({
       };
     }
     const change = await changePlanNow(ctx.tx, request);
+    // Asked after the change is priced and before it commits, so the person approves the exact
+    // amounts; declining (or a client that cannot ask) rolls everything back.
+    await ctx.confirm(confirmationText(customer.name, change, plan));
     const invoice = change.issued?.invoice;
     return {
       data: {

@@ -61,6 +61,7 @@ export const createInvoice = defineBillingTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   effects: 'transactional',
+  scopes: ['billing:write'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     const customer = await requireCustomerIn(ctx.tx, input.customer_id, input.currency);

@@ -31,6 +31,7 @@ export const findInvoices = defineBillingTool({
   output: z.object({ invoices: z.array(InvoiceOut), ...pageOutput }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   effects: 'none',
+  scopes: ['billing:read'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     if (input.currency !== undefined) await requireCurrency(ctx.db, input.currency, 'currency');

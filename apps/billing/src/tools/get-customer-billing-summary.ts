@@ -68,6 +68,7 @@ export const getCustomerBillingSummary = defineBillingTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   effects: 'none',
+  scopes: ['billing:read'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     const s = await loadCustomerSummary(ctx.db, input.customer, now, input.recent);

@@ -1,8 +1,10 @@
 import { idempotencyKey, ToolError } from '@bounded/core';
 import { z } from 'zod';
-import { clockOf } from '../config.js';
+import { clockOf, creditPolicyOf } from '../config.js';
+import { creditConfirmationMessage } from '../domain/credit-policy.js';
 import { formatMoney, toMinor } from '../domain/money.js';
 import { isoDate } from '../domain/periods.js';
+import { planCreditGrant } from '../store/credit-grant-limits.js';
 import { applyCreditToOpenInvoices, getLot, grantCredit, usableCredit } from '../store/credits.js';
 import { requireCustomerIn } from '../store/customers.js';
 import { defineBillingTool } from './define-billing-tool.js';
@@ -20,11 +22,10 @@ export const grantAccountCredit = defineBillingTool({
   name: 'grant_account_credit',
   title: 'Grant account credit',
   description:
-    'Gives a customer account credit in their billing currency (goodwill, compensation, a promised discount), with a ' +
-    'reason and an optional expiry. By default the credit immediately settles their open invoices, oldest due first; ' +
-    'the rest stays on the account and is applied to future invoices automatically. Expired credit lapses. ' +
-    'Use it to compensate without moving money; to return money actually paid, use issue_refund. Amounts are ' +
-    'integer minor units.',
+    'Gives a customer account credit (goodwill, compensation) in their currency, with a reason and optional ' +
+    'expiry. By default it settles their open invoices at once, oldest due first; the rest applies to ' +
+    'future invoices. Expired credit lapses. To return money paid, use issue_refund. Limits: a cap per ' +
+    'grant and per operator per day (precondition_failed says what is left); larger grants ask the person first.',
   input: z.object({
     customer_id: customerId,
     amount_minor: minorAmount('Credit to grant'),
@@ -47,8 +48,10 @@ export const grantAccountCredit = defineBillingTool({
       .int()
       .describe('Usable account credit in this currency afterwards (all unexpired credit)'),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  // Destructive: credit cannot be taken back by any tool, and it settles open invoices at once.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   effects: 'transactional',
+  scopes: ['billing:credit'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     const customer = await requireCustomerIn(ctx.tx, input.customer_id, input.currency);
@@ -58,10 +61,31 @@ export const grantAccountCredit = defineBillingTool({
         details: { field: 'expires_at' },
       });
     }
+    const amountMinor = toMinor(input.amount_minor);
+    const plan = await planCreditGrant(ctx.tx, {
+      customerId: customer.id,
+      currency: customer.currency,
+      amountMinor,
+      operatorId: ctx.principal.id,
+      now,
+      policy: creditPolicyOf(ctx.deps.config),
+    });
+    if (plan.needsConfirmation) {
+      await ctx.confirm(
+        creditConfirmationMessage({
+          amountMinor,
+          currency: customer.currency,
+          customerName: customer.name,
+          reason: input.reason,
+          grantedTodayAfterMinor: plan.grantedTodayAfterMinor,
+          settlesOpenInvoices: input.apply_to_open_invoices,
+        }),
+      );
+    }
     const granted = await grantCredit(ctx.tx, {
       customerId: customer.id,
       currency: customer.currency,
-      amountMinor: toMinor(input.amount_minor),
+      amountMinor,
       reason: input.reason,
       expiresAt,
       grantedBy: ctx.principal.id,

@@ -24,8 +24,8 @@ export const issueRefund = defineBillingTool({
     'Refunds all or part of a payment (pay_…), with a reason kept on record. Omit amount_minor to refund everything ' +
     'still refundable. Refunds on one payment never add up to more than it captured (precondition_failed says how much ' +
     'is left). The part of the payment that became account credit and is still unused is taken back from that credit first. ' +
-    'Refunds above a configured amount ask the person to confirm before anything is written, and each operator has a ' +
-    'daily refund cap per currency enforced by the server (precondition_failed with what is left today). ' +
+    "Refunds taking the payment's refunds, or yours today, above a configured amount ask the person first; " +
+    'each operator has a daily refund cap per currency (precondition_failed with what is left today). ' +
     'This records the refund in the ledger; paying the money out through the provider happens outside this server. ' +
     'To compensate without moving money, use grant_account_credit.',
   input: z.object({
@@ -44,6 +44,7 @@ export const issueRefund = defineBillingTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   effects: 'transactional',
+  scopes: ['billing:refund'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     const policy = refundPolicyOf(ctx.deps.config);
@@ -57,7 +58,7 @@ export const issueRefund = defineBillingTool({
       amountMinor: input.amount_minor === undefined ? undefined : toMinor(input.amount_minor),
     };
     const plan = await planRefund(ctx.tx, request);
-    if (plan.needsConfirmation) {
+    if (plan.confirmation) {
       await ctx.confirm(
         confirmationMessage({
           amountMinor: plan.amountMinor,
@@ -65,6 +66,7 @@ export const issueRefund = defineBillingTool({
           paymentId: plan.payment.id,
           customerName: plan.customerName,
           reason: input.reason,
+          totals: plan.confirmation,
         }),
       );
     }

@@ -47,6 +47,7 @@ export const onboardCustomer = defineBillingTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   effects: 'transactional',
+  scopes: ['billing:write'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     const plan = await requireActivePlan(ctx.tx, input.plan_id, 'plan_id');

@@ -70,6 +70,7 @@ export const recordPaymentTool = defineBillingTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   effects: 'transactional',
+  scopes: ['billing:write'],
   async handler(input, ctx) {
     const now = clockOf(ctx.deps);
     await requireCurrency(ctx.tx, input.currency, 'currency');

@@ -5,8 +5,8 @@ import {
   checkDailyCap,
   checkRefundAmount,
   confirmationMessage,
+  confirmationReasons,
   limitFor,
-  needsConfirmation,
   splitRefund,
 } from '../../src/domain/refund-policy.js';
 
@@ -17,8 +17,23 @@ describe('refund policy', () => {
     expect(limitFor(policy.confirmAbove, 'USD')).toBe(50000n);
     expect(limitFor(policy.confirmAbove, 'JPY')).toBe(75000n);
     expect(limitFor(policy.confirmAbove, 'KWD')).toBe(150000n);
-    expect(needsConfirmation(policy, 'USD', 50000n)).toBe(false);
-    expect(needsConfirmation(policy, 'USD', 50001n)).toBe(true);
+  });
+
+  it('counts what was refunded before toward the confirmation threshold, not just this call', () => {
+    const none = { onPaymentMinor: 0n, byOperatorTodayMinor: 0n };
+    expect(confirmationReasons(policy, 'USD', 50000n, none)).toBeUndefined();
+    expect(confirmationReasons(policy, 'USD', 50001n, none)).toEqual({
+      onPaymentMinor: 50001n,
+      byOperatorTodayMinor: 50001n,
+    });
+    // USD 500.00 already refunded on the payment, then USD 100.00 more: asked, not split around.
+    expect(
+      confirmationReasons(policy, 'USD', 10000n, { onPaymentMinor: 50000n, byOperatorTodayMinor: 0n }),
+    ).toEqual({ onPaymentMinor: 60000n });
+    // Small refunds on many payments by one operator add up too.
+    expect(
+      confirmationReasons(policy, 'USD', 10000n, { onPaymentMinor: 0n, byOperatorTodayMinor: 45000n }),
+    ).toEqual({ byOperatorTodayMinor: 55000n });
   });
 
   it('checks what is left to refund', () => {
@@ -59,6 +74,18 @@ describe('refund policy', () => {
         reason: 'Double charge',
       }),
     ).toBe('Refund USD 600.00 on pay_1 to Acme? Reason: Double charge');
+    expect(
+      confirmationMessage({
+        amountMinor: 10000n,
+        currency: 'USD',
+        paymentId: 'pay_1',
+        customerName: 'Acme',
+        reason: 'Second part',
+        totals: { onPaymentMinor: 60000n },
+      }),
+    ).toBe(
+      'Refund USD 100.00 on pay_1 to Acme? Refunds on this payment would total USD 600.00. Reason: Second part',
+    );
   });
 });
 

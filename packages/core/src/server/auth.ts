@@ -16,6 +16,13 @@ export type BearerVerifier = (authorization: string | undefined) => Promise<Auth
 /** Why a request was refused; becomes a 401 with a WWW-Authenticate challenge. */
 export class AuthError extends Error {
   override name = 'AuthError';
+  constructor(
+    message: string,
+    /** 'missing': no credentials at all, so the challenge carries no error code (RFC 6750 §3.1). */
+    readonly kind: 'missing' | 'invalid_token' = 'invalid_token',
+  ) {
+    super(message);
+  }
 }
 
 /** The credentials of an `Authorization: Bearer <token>` header (the scheme is case-insensitive). */
@@ -25,13 +32,17 @@ export function bearerToken(authorization: string | undefined): string | undefin
 
 /** Builds the bearer-token verifier from settings. */
 export async function createBearerVerifier(settings: AuthSettings): Promise<BearerVerifier> {
+  // Anyone can publish a JWKS; without the issuer check a token signed by a key of another
+  // tenant of the same identity provider would pass.
+  if (settings.jwksUrl && !settings.issuer)
+    throw new Error('a JWKS URL needs an issuer to check tokens against');
   const { createRemoteJWKSet, errors, jwtVerify } = await import('jose');
   const key: Uint8Array | JWTVerifyGetKey = settings.secret
     ? new TextEncoder().encode(settings.secret)
     : createRemoteJWKSet(new URL(settings.jwksUrl!));
   return async (authorization) => {
     const token = bearerToken(authorization);
-    if (!token) throw new AuthError('missing bearer token');
+    if (!token) throw new AuthError('missing bearer token', 'missing');
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key as Uint8Array, {
@@ -47,7 +58,10 @@ export async function createBearerVerifier(settings: AuthSettings): Promise<Bear
       if (error instanceof errors.JOSEError) throw new AuthError(`invalid token: ${error.code}`);
       throw error;
     }
-    if (!payload.sub) throw new AuthError('invalid token: no subject');
+    // The subject is the principal that owns idempotency keys and audit rows: a number or an
+    // object there would be stringified into someone else's name.
+    if (typeof payload.sub !== 'string' || payload.sub === '')
+      throw new AuthError('invalid token: no subject');
     return {
       token,
       clientId: typeof payload['client_id'] === 'string' ? payload['client_id'] : payload.sub,

@@ -23,6 +23,11 @@ export interface ConfirmSetting {
   allowModelConfirmation: boolean;
   /** The call carried `confirmed: true`. */
   modelConfirmed: boolean;
+  /**
+   * A 2025-11-25 client reached the stateless HTTP server: it never saw `initialize`, so it does
+   * not know what the client can do and could not send it a request anyway.
+   */
+  statelessLegacy?: boolean;
 }
 
 /** Builds `ctx.confirm`: asks the person through elicitation, or refuses with an actionable error. */
@@ -42,6 +47,18 @@ export function makeConfirm(setting: ConfirmSetting): (message: string) => Promi
       );
     }
     if (setting.allowModelConfirmation && setting.modelConfirmed) return;
+    if (setting.statelessLegacy && !setting.allowModelConfirmation) {
+      throw new ToolError(
+        'confirmation_required',
+        `This operation needs the person's approval, and this server cannot ask an MCP 2025-11-25 client over stateless HTTP: ${message}`,
+        {
+          hint:
+            'Tell the person that the operator can turn on LEGACY_HTTP_SESSIONS=true (one replica, or a load balancer ' +
+            'routing by Mcp-Session-Id) so the server can ask, or allow model-confirmed calls (ALLOW_MODEL_CONFIRMATION=true); ' +
+            'a client speaking MCP 2026-07-28, or stdio, can be asked as it is. Nothing was changed.',
+        },
+      );
+    }
     throw new ToolError(
       'confirmation_required',
       `This operation needs the person's approval and this client cannot ask for it: ${message}`,

@@ -6,6 +6,7 @@ import type { CursorCodec } from '../pagination/cursor.js';
 /** Who is calling: the JWT subject over HTTP, the operator over stdio. */
 export interface Principal {
   id: string;
+  /** The token's scopes; `*` (every scope) for the operator, for tokens only if the operator allows it. */
   scopes: readonly string[];
 }
 
@@ -79,7 +80,10 @@ export interface ToolDefinition<
   output: O;
   annotations: ToolAnnotations;
   effects: Effects;
-  /** Scopes a bearer token must carry over HTTP (stdio runs as the operator). */
+  /**
+   * Scopes a bearer token must carry (all of them). Over HTTP a token without them gets 403
+   * `insufficient_scope`; stdio runs as the operator, who holds every scope.
+   */
   scopes?: readonly string[];
   /** Per-call timeout; defaults to the server's. */
   timeoutMs?: number;
@@ -113,6 +117,8 @@ export interface ResourceDefinition<Deps = unknown> {
   /** A fixed URI (`billing://plans`) or an RFC 6570 template (`billing://customers/{customer_id}`). */
   uri: string;
   mimeType: string;
+  /** Scopes a bearer token must carry to list or read it, as for tools. */
+  scopes?: readonly string[];
   /** Lists concrete URIs for a template, bounded; omit for fixed URIs. */
   list?(ctx: ResourceContext<Deps>): Promise<{ uri: string; name: string }[]>;
   read(params: Record<string, string>, ctx: ResourceContext<Deps>): Promise<ResourceContents>;
@@ -130,6 +136,8 @@ export interface PromptDefinition<A extends z.ZodObject = z.ZodObject> {
   title?: string;
   description: string;
   args: A;
+  /** Scopes a bearer token must carry to get it, as for tools. */
+  scopes?: readonly string[];
   /** Returns the user-role text that starts the conversation. */
   render(args: z.output<A>): string;
 }

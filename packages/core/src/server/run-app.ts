@@ -14,6 +14,7 @@ import { createRuntime } from './create-runtime.js';
 import { createBearerVerifier } from './auth.js';
 import { drainHttp } from './drain-http.js';
 import { createServerFactory } from './factory.js';
+import { appScopes } from './principal.js';
 import { createPromMetrics } from './metrics.js';
 import { runHttp } from './run-http-lazy.js';
 import { runStdio } from './run-stdio.js';
@@ -58,6 +59,8 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   if (config.HTTP) {
     if (authOn && !config.AUTH_AUDIENCE)
       fail('Invalid AUTH_AUDIENCE: required when AUTH_JWT_SECRET or AUTH_JWKS_URL is set');
+    if (config.AUTH_JWKS_URL && !config.AUTH_ISSUER)
+      fail('Invalid AUTH_ISSUER: required with AUTH_JWKS_URL (the issuer whose keys those are)');
     if (!authOn && !loopback && !config.INSECURE_NO_AUTH) {
       fail(
         `refusing to serve ${config.HOST} without auth: set AUTH_JWT_SECRET or AUTH_JWKS_URL (+ AUTH_AUDIENCE), or INSECURE_NO_AUTH=true`,
@@ -106,6 +109,7 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
       idempotencyWaitMs: config.IDEMPOTENCY_WAIT_MS,
       leaseMs: config.IDEMPOTENCY_LEASE_MS,
       allowModelConfirmation: config.ALLOW_MODEL_CONFIRMATION,
+      allowWildcardScope: config.AUTH_ALLOW_WILDCARD_SCOPE,
       operator: config.OPERATOR,
     },
   });
@@ -153,20 +157,24 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     ...(authOn && config.AUTH_AUTHORIZATION_SERVERS
       ? {
           resourceMetadata: {
-            resource: config.AUTH_AUDIENCE!,
+            ...(config.PUBLIC_URL ? { resource: config.PUBLIC_URL } : {}),
             authorizationServers: config.AUTH_AUTHORIZATION_SERVERS,
-            scopes: [...new Set(main.app.tools.flatMap((t) => t.scopes ?? []))],
+            scopes: appScopes(main.app),
           },
         }
       : {}),
+    ...(config.LEGACY_HTTP_SESSIONS ? { legacySessions: { idleMs: 30 * 60_000, maxSessions: 10_000 } } : {}),
     log,
     metrics: metrics!,
     ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
     ready: () => runtime.db.ping(),
   });
-  process.stderr.write(
-    `${main.app.name}-mcp: serving MCP on ${http.url}${authOn ? '' : ' (no auth: loopback only)'}\n`,
-  );
+  const exposure = authOn
+    ? ''
+    : loopback
+      ? ' (no auth: loopback only)'
+      : ' (NO AUTH: INSECURE_NO_AUTH=true, anyone who can reach this address may call every tool)';
+  process.stderr.write(`${main.app.name}-mcp: serving MCP on ${http.url}${exposure}\n`);
   const stop = async (signal: string) => {
     log.info({ signal, drain_ms: config.DRAIN_TIMEOUT_MS }, 'http server stopping');
     await drainHttp({ http, runtime, drainMs: config.DRAIN_TIMEOUT_MS, log, closeDatabase });

@@ -8,10 +8,11 @@ import {
   originValidation,
   toNodeHandler,
 } from '@modelcontextprotocol/node';
-import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
+import { createMcpHandler, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { AuthError, bearerToken, type BearerVerifier } from './auth.js';
 import { IdleWaiters } from './idle-waiters.js';
+import { withLegacySessions } from './legacy-sessions.js';
 import type { PromMetrics } from './metrics.js';
 
 export interface HttpOptions {
@@ -28,11 +29,24 @@ export interface HttpOptions {
    * OAuth protected-resource metadata (RFC 9728), served at /.well-known/oauth-protected-resource
    * and pointed to from every 401, so hosts can find where to get a token.
    */
-  resourceMetadata?: { resource: string; authorizationServers: string[]; scopes: string[] };
+  resourceMetadata?: {
+    /**
+     * The MCP endpoint's canonical URL (RFC 8707), e.g. `https://billing.example.com/mcp`; by
+     * default the URL the client reached: the validated Host header plus X-Forwarded-Proto.
+     */
+    resource?: string;
+    authorizationServers: string[];
+    scopes: string[];
+  };
   log: Logger;
   metrics: PromMetrics;
   /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /**
+   * Serve 2025-11-25 clients with in-memory sessions so the server can ask them to confirm;
+   * replicas then need a load balancer that routes by Mcp-Session-Id.
+   */
+  legacySessions?: { idleMs: number; maxSessions: number };
   /** Resolves when dependencies (the database) answer; /readyz reports it. */
   ready: () => Promise<void>;
 }
@@ -51,9 +65,12 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Serves Streamable HTTP (both eras, stateless) on /mcp with health, readiness and metrics endpoints. */
 export async function runHttp(factory: McpServerFactory, options: HttpOptions): Promise<HttpHandle> {
   const { log } = options;
-  const mcp = createMcpHandler(factory, {
+  const stateless = createMcpHandler(factory, {
     onerror: (error) => log.warn({ err: error }, 'http protocol error'),
   });
+  const mcp = options.legacySessions
+    ? withLegacySessions(factory, stateless, { ...options.legacySessions, log })
+    : stateless;
   const serveMcp = toNodeHandler(mcp, {
     maxRequestBodySize: MAX_BODY_BYTES,
     onerror: (error) => log.warn({ err: error }, 'http transport error'),
@@ -104,9 +121,11 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
         path === '/.well-known/oauth-protected-resource/mcp') &&
       options.resourceMetadata
     ) {
-      const { resource, authorizationServers, scopes } = options.resourceMetadata;
+      // The document names this server by the Host it was reached at: check it as /mcp does.
+      if (!checkHost(req, res)) return;
+      const { authorizationServers, scopes } = options.resourceMetadata;
       return json(res, 200, {
-        resource,
+        resource: resourceUrl(req, options.resourceMetadata.resource),
         authorization_servers: authorizationServers,
         scopes_supported: scopes,
         bearer_methods_supported: ['header'],
@@ -127,16 +146,23 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
     if (path !== '/mcp') return json(res, 404, { error: 'not found; the MCP endpoint is /mcp' });
     if (!checkHost(req, res) || !checkOrigin(req, res)) return;
     if (options.verifier) {
+      const metadata = options.resourceMetadata
+        ? metadataUrl(resourceUrl(req, options.resourceMetadata.resource))
+        : undefined;
       try {
-        (req as IncomingMessage & { auth?: unknown }).auth = await options.verifier(
-          req.headers.authorization,
-        );
+        const auth = await options.verifier(req.headers.authorization);
+        // Scope challenges (403) built after this point point to the same metadata document.
+        (req as IncomingMessage & { auth?: AuthInfo }).auth = metadata
+          ? { ...auth, resourceMetadataUrl: metadata }
+          : auth;
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
+        // RFC 6750 §3.1: a request that sent no credentials gets the challenge without an error code.
+        const failure =
+          error.kind === 'missing' ? '' : `, error="invalid_token", error_description="${error.message}"`;
         res.setHeader(
           'WWW-Authenticate',
-          `Bearer realm="${options.realm}", error="invalid_token", error_description="${error.message}"` +
-            (options.resourceMetadata ? `, resource_metadata="${metadataUrl(req)}"` : ''),
+          `Bearer realm="${options.realm}"${failure}` + (metadata ? `, resource_metadata="${metadata}"` : ''),
         );
         return json(res, 401, { error: 'unauthorized', detail: error.message });
       }
@@ -173,11 +199,19 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
   };
 }
 
-// The metadata URL as the client reached us (the Host header was validated before this runs;
-// behind a TLS-terminating proxy, X-Forwarded-Proto says https).
-function metadataUrl(req: IncomingMessage): string {
+// The MCP endpoint's URL: the configured one, or as the client reached us (the Host header was
+// validated before this runs; behind a TLS-terminating proxy, X-Forwarded-Proto says https).
+function resourceUrl(req: IncomingMessage, configured: string | undefined): string {
+  if (configured) return configured;
   const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-  return `${proto}://${req.headers.host ?? 'localhost'}/.well-known/oauth-protected-resource/mcp`;
+  return `${proto}://${req.headers.host ?? 'localhost'}/mcp`;
+}
+
+// RFC 9728 §3.1: the well-known path goes between the host and the resource's own path.
+function metadataUrl(resource: string): string {
+  const url = new URL(resource);
+  const path = url.pathname === '/' ? '' : url.pathname;
+  return `${url.origin}/.well-known/oauth-protected-resource${path}`;
 }
 
 // Constant-time comparison of digests, so neither the content nor the length leaks through timing.

@@ -17,7 +17,9 @@ import { runPhased } from '../idempotency/run-phased.js';
 import { sleep } from '../sleep.js';
 import { DEFAULT_TEXT_BUDGET_CHARS, truncateText } from '../pagination/budget.js';
 import { ConfirmationNeeded, confirmationSchema, makeConfirm } from './confirm.js';
+import { auditRefusal } from './audit-refusal.js';
 import type { Phase, Principal, ToolContext, ToolDefinition } from './define.js';
+import { missingScopes } from './principal.js';
 import { errorResult, successResult } from './results.js';
 import type { Runtime } from './runtime.js';
 import type { PreparedSchemas } from './tool-schema.js';
@@ -31,6 +33,8 @@ export interface ToolCall {
   principal: Principal;
   era: 'modern' | 'legacy';
   canElicit: boolean;
+  /** A 2025-11-25 request on the stateless HTTP server (no session, so no way to ask). */
+  statelessLegacy: boolean;
 }
 
 type Success = StoredOutcome & { kind: 'success' };
@@ -60,7 +64,19 @@ export async function runTool(call: ToolCall): Promise<CallToolResult | InputReq
     const parsed = call.schemas.input.safeParse(call.args ?? {});
     if (!parsed.success) throw invalidArguments(parsed.error);
     const input = parsed.data as Record<string, unknown>;
-    requireScopes(tool, call.principal);
+    const missing = missingScopes(call.principal, tool.scopes);
+    if (missing.length > 0) {
+      if (tool.effects !== 'none') {
+        await auditRefusal(runtime, {
+          principal: call.principal.id,
+          tool: tool.name,
+          args: input,
+          outcome: 'permission_denied',
+          requestId,
+        });
+      }
+      throw scopeRefusal(tool, missing);
+    }
     const release = await runtime.limiter.acquire(signal);
     const work = runtime.ready().then(() => {
       log.debug({ args: summarize(input) }, 'tool call started');
@@ -141,6 +157,7 @@ async function execute(
       responses: call.sdk.mcpReq.inputResponses as InputResponses | undefined,
       allowModelConfirmation: runtime.options.allowModelConfirmation,
       modelConfirmed: input.confirmed === true,
+      statelessLegacy: call.statelessLegacy,
     }),
     phase,
   });
@@ -193,8 +210,9 @@ async function execute(
     );
     return result;
   } catch (error) {
-    if (!(error instanceof ConfirmationNeeded) && !isKeyConflict(error)) {
-      // The call's own transaction rolled back; the attempt is still on record.
+    if (!(error instanceof ConfirmationNeeded)) {
+      // The call's own transaction rolled back (or a key conflict stopped it before it ran);
+      // the attempt is still on record.
       const failed: StoredOutcome = { kind: 'error', error: toErrorBody(error, requestId, tool) };
       await audit(db, failed, false).catch((auditError: unknown) =>
         log.error({ err: auditError }, 'could not record the audit row of a failed call'),
@@ -202,13 +220,6 @@ async function execute(
     }
     throw error;
   }
-}
-
-function isKeyConflict(error: unknown): boolean {
-  return (
-    error instanceof ToolError &&
-    (error.code === 'idempotency_key_reused' || error.code === 'idempotency_in_progress')
-  );
 }
 
 // How long a call that was told to stop may take to actually stop (roll back, or finish committing).
@@ -297,18 +308,16 @@ function invalidArguments(error: z.ZodError): ToolError {
   });
 }
 
-function requireScopes(tool: ToolDefinition, principal: Principal): void {
-  if (!tool.scopes || principal.scopes.includes('*')) return;
-  const missing = tool.scopes.filter((scope) => !principal.scopes.includes(scope));
-  if (missing.length > 0) {
-    throw new ToolError(
-      'permission_denied',
-      `Calling ${tool.name} needs the scope(s) ${missing.join(', ')}.`,
-      {
-        hint: 'Ask the operator for a token carrying these scopes.',
-      },
-    );
-  }
+// Over HTTP the SDK answers a missing scope with a 403 challenge before this runs; this is the
+// answer where no challenge can be sent (an in-memory or stdio session).
+function scopeRefusal(tool: ToolDefinition, missing: string[]): ToolError {
+  return new ToolError(
+    'permission_denied',
+    `Calling ${tool.name} needs the scope(s) ${missing.join(', ')}.`,
+    {
+      hint: 'Ask the operator for a token carrying these scopes; nothing was changed.',
+    },
+  );
 }
 
 /** Maps any thrown value to the error body the model sees; unexpected errors are logged with their stack. */

@@ -15,6 +15,8 @@ export interface RuntimeOptions {
   /** Lease of a phased call; a crashed holder's call can be resumed after it lapses. */
   leaseMs: number;
   allowModelConfirmation: boolean;
+  /** Let a token's `*` scope stand for every scope (off: it grants nothing). */
+  allowWildcardScope: boolean;
   /** Principal of stdio calls and of HTTP calls when auth is off. */
   operator: string;
 }

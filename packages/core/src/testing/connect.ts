@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { createMcpHandler, type McpServer, type AuthInfo } from '@modelcontextprotocol/server';
 import { createServerFactory } from '../server/factory.js';
+import { withLegacySessions } from '../server/legacy-sessions.js';
 import type { Runtime } from '../server/runtime.js';
 import { importPeer } from './import-peer.js';
 
@@ -24,6 +25,8 @@ export interface ConnectOptions {
   onElicit?: (message: string) => ElicitAnswer | Promise<ElicitAnswer>;
   /** Pretend the call came through an authenticated HTTP request. */
   authInfo?: AuthInfo;
+  /** 'legacy' and 'v1' over HTTP: serve them with sessions (LEGACY_HTTP_SESSIONS), not statelessly. */
+  legacySessions?: boolean;
 }
 
 /** The calls tests make, the same whichever client sits underneath. */
@@ -77,7 +80,14 @@ export async function connectClient(runtime: Runtime, options: ConnectOptions): 
     await client.connect(clientSide);
     return wrapV2(client, options.era, () => server.close());
   }
-  const handler = createMcpHandler(factory);
+  const stateless = createMcpHandler(factory);
+  const handler = options.legacySessions
+    ? withLegacySessions(factory, stateless, {
+        idleMs: 60_000,
+        maxSessions: 100,
+        log: runtime.log,
+      })
+    : stateless;
   const fetchInProcess = (url: string | URL, init?: RequestInit) =>
     handler.fetch(new Request(url, init), options.authInfo ? { authInfo: options.authInfo } : undefined);
   const url = new URL('http://in-process.test/mcp');

@@ -32,6 +32,7 @@ export function createTestRuntime<Deps>(setup: {
       idempotencyWaitMs: 10_000,
       leaseMs: 30_000,
       allowModelConfirmation: false,
+      allowWildcardScope: false,
       operator: 'test-operator',
       ...setup.options,
     },
