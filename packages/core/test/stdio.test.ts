@@ -296,6 +296,41 @@ describe('stdio', () => {
     expect(server.stdout).toHaveLength(4);
   });
 
+  it('with --seed-demo, answers the handshake and tools/list before loading the demo data, and loads it before the first call', async () => {
+    const server = spawnServerProcess(process.execPath, [...NODE_ARGS, '--seed-demo'], {
+      cwd: CWD,
+      env: serverEnv(),
+    });
+    server.send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+    });
+    server.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    server.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    await server.waitForMessage((m) => m.id === 2);
+    // Nothing has used the database yet, so the seed has not even started.
+    expect(server.stderr.filter((l) => /demo data/.test(l))).toEqual([]);
+    server.send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'list_notes', arguments: {} },
+    });
+    const listed = await server.waitForMessage((m) => m.id === 3);
+    const notes = (listed.result as { structuredContent: { notes: Array<{ title: string }> } })
+      .structuredContent.notes;
+    expect(notes.map((n) => n.title)).toContain('demo');
+    const order = server.stderr.filter((l) => /loading demo data|demo data ready/.test(l));
+    expect(order.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([
+      'loading demo data',
+      'demo data ready (loaded once; later starts leave existing data alone)',
+    ]);
+    server.child.stdin.end();
+    expect(await server.exited).toBe(0);
+  });
+
   it('drains an in-flight call on SIGTERM before exiting', async () => {
     const server = await startRawSession();
     server.send({

@@ -73,6 +73,8 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     config.BOUNDED_DATA_DIR ??
     join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'bounded', main.app.name);
   const metrics = config.HTTP ? await createPromMetrics(main.app.name) : undefined;
+  const seedDemo = main.seedDemo;
+  if (config.SEED_DEMO && !seedDemo) fail('this server has no demo data (--seed-demo)');
   const raw = openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, dataDir, log });
   const runtime = createRuntime({
     app: main.app,
@@ -83,6 +85,17 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     maxConcurrentCalls: config.MAX_CONCURRENT_CALLS,
     ...(metrics ? { metrics } : {}),
     ...(config.CURSOR_SECRET ? { cursorSecret: config.CURSOR_SECRET } : {}),
+    // Seeded with the database, on first use: the handshake and tools/list never wait for it
+    // (a fresh seed takes seconds, and hosts time the handshake out).
+    ...(config.SEED_DEMO && seedDemo
+      ? {
+          seed: async (db: Database) => {
+            log.info('loading demo data');
+            await seedDemo(db, deps);
+            log.info('demo data ready (loaded once; later starts leave existing data alone)');
+          },
+        }
+      : {}),
     // Started with the database, not at boot: an idle stdio server never opens its database.
     onReady: (db) => {
       const stopKeys = startIdempotencyReaper(db, { intervalMs: 60 * 60_000, log });
@@ -108,12 +121,6 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     factory = createServerFactory(runtime);
   } catch (error) {
     return fail((error as Error).message);
-  }
-  if (config.SEED_DEMO) {
-    if (!main.seedDemo) fail('this server has no demo data (--seed-demo)');
-    await runtime.ready();
-    await main.seedDemo!(runtime.db, runtime.deps);
-    log.info('demo data ready (loaded once; later starts leave existing data alone)');
   }
   const closeDatabase = async () => {
     stopBackground();
@@ -160,6 +167,14 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   process.stderr.write(
     `${main.app.name}-mcp: serving MCP on ${http.url}${authOn ? '' : ' (no auth: loopback only)'}\n`,
   );
+  // Over HTTP nobody waits on a handshake: open the database and load the demo now, while serving.
+  if (config.SEED_DEMO) {
+    runtime
+      .ready()
+      .catch((error: unknown) =>
+        log.error({ err: error }, 'loading demo data failed; the next call retries'),
+      );
+  }
   const stop = async (signal: string) => {
     log.info({ signal }, 'http server stopping');
     http.stopAccepting();
