@@ -2,6 +2,7 @@ import { Console } from 'node:console';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
+import { helpText } from '../cli-help.js';
 import { ConfigError, parseConfig, type CoreConfigValues } from '../config.js';
 import type { Database } from '../db/database.js';
 import { loadMigrations } from '../db/migrate.js';
@@ -40,14 +41,30 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     process.stderr.write(`${main.app.name}-mcp: ${message}\n`);
     process.exit(2);
   };
+  const argv = process.argv.slice(2);
+  // No protocol is spoken yet, so these answers go to stdout, like any CLI's.
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText(main.app, main.config));
+    process.exit(0);
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${main.app.name}-mcp ${main.app.version}\n`);
+    process.exit(0);
+  }
   let config;
   try {
-    config = parseConfig(main.config);
+    config = parseConfig(main.config, { argv });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return fail(error.message);
   }
   const log = createLogger({ name: main.app.name, level: config.LOG_LEVEL });
+  const httpOnly = argv.filter((a) => /^--(port|host)(=|$)/.test(a)).map((a) => a.split('=')[0]);
+  if (!config.HTTP && httpOnly.length > 0) {
+    process.stderr.write(
+      `${main.app.name}-mcp: warning: ${httpOnly.join(' and ')} ${httpOnly.length > 1 ? 'only apply' : 'only applies'} with --http; serving stdio\n`,
+    );
+  }
   if (!config.HTTP) {
     // stdout is the protocol channel: anything a dependency prints, by any console method, goes to stderr.
     globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
