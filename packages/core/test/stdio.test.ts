@@ -19,15 +19,19 @@ function inheritedEnv(extra: Record<string, string>): Record<string, string> {
   );
 }
 
+const initialize = {
+  protocolVersion: '2025-11-25',
+  capabilities: {},
+  clientInfo: { name: 'raw', version: '0' },
+};
+
 /** Spawns the server and opens a 2025-era session over raw stdio (the reply to initialize has id 1). */
-async function startRawSession(env: Record<string, string> = serverEnv()): Promise<ServerProcess> {
-  const server = spawnServerProcess(process.execPath, NODE_ARGS, { cwd: CWD, env });
-  server.send({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'initialize',
-    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
-  });
+async function startRawSession(
+  env: Record<string, string> = serverEnv(),
+  args: string[] = [],
+): Promise<ServerProcess> {
+  const server = spawnServerProcess(process.execPath, [...NODE_ARGS, ...args], { cwd: CWD, env });
+  server.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initialize });
   await server.waitForMessage((m) => m.id === 1);
   server.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return server;
@@ -250,11 +254,6 @@ describe('stdio', () => {
     'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '0' },
     'io.modelcontextprotocol/clientCapabilities': {},
   };
-  const initialize = {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'raw', version: '0' },
-  };
 
   it('keeps a connection opened with server/discover in 2026-07-28: a request without _meta is refused, not served as 2025-11-25', async () => {
     const server = spawnServerProcess(process.execPath, NODE_ARGS, { cwd: CWD, env: serverEnv() });
@@ -297,17 +296,7 @@ describe('stdio', () => {
   });
 
   it('with --seed-demo, answers the handshake and tools/list before loading the demo data, and loads it before the first call', async () => {
-    const server = spawnServerProcess(process.execPath, [...NODE_ARGS, '--seed-demo'], {
-      cwd: CWD,
-      env: serverEnv(),
-    });
-    server.send({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
-    });
-    server.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    const server = await startRawSession(serverEnv(), ['--seed-demo']);
     server.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
     await server.waitForMessage((m) => m.id === 2);
     // Nothing has used the database yet, so the seed has not even started.
