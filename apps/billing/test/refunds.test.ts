@@ -40,6 +40,21 @@ async function paidCustomer(
 }
 
 describe('issue_refund', () => {
+  it('leaves the invoice paid: a refund does not reopen it (the billing README says so)', async () => {
+    const { paymentId, customerId } = await paidCustomer();
+    await call(b, issueRefund, {
+      payment_id: paymentId,
+      amount_minor: 1000,
+      currency: 'USD',
+      reason: 'Partial goodwill refund',
+    });
+    const { rows } = await b.db.query<{ status: string; amount_paid_minor: string }>(
+      'SELECT status, amount_paid_minor::text FROM invoices WHERE customer_id = $1',
+      [customerId],
+    );
+    expect(rows).toEqual([{ status: 'paid', amount_paid_minor: '9300' }]);
+  });
+
   it('refunds part, then the rest, then refuses: nothing is left', async () => {
     const { paymentId } = await paidCustomer();
     const asked: string[] = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLogger } from '@bounded/core';
+import { createLogger, type Database } from '@bounded/core';
 import { renewDue, startRenewals } from '../src/renewals.js';
 import { onboardCustomer } from '../src/tools/onboard-customer.js';
 import { call, setupBilling, type Billing } from './support/billing.js';
@@ -37,16 +37,23 @@ it('the background job sweeps at start and stops when asked; interval 0 turns it
   const { data } = await call(b, onboardCustomer, { name: 'Job customer', plan_id: 'plan_basic' });
   b.clock.now = new Date('2026-07-01T00:00:00Z');
   const log = createLogger({ name: 'renewals-test', level: 'silent' });
+  // A sweep opens its first transaction synchronously, before startRenewals returns: a database
+  // that counts its uses shows whether one started, with no waiting.
+  let uses = 0;
+  const watched: Database = {
+    ...b.db,
+    query: (sql, params) => ((uses += 1), b.db.query(sql, params)),
+    transaction: (fn, options) => ((uses += 1), b.db.transaction(fn, options)),
+  };
   const off = startRenewals({
-    db: b.db,
+    db: watched,
     deps: { ...b.deps, config: { ...b.deps.config, BILLING_RENEWAL_INTERVAL_MINUTES: 0 } },
     log,
   });
   off();
-  // A sweep started here would run in the background: give it time to have invoiced before checking.
-  await new Promise((r) => setTimeout(r, 300));
-  expect(await invoiceCount(data.customer.customer_id)).toBe(1);
-  const stop = startRenewals({ db: b.db, deps: b.deps, log });
+  expect(uses).toBe(0);
+  const stop = startRenewals({ db: watched, deps: b.deps, log });
+  expect(uses).toBe(1);
   try {
     for (let i = 0; i < 100 && (await invoiceCount(data.customer.customer_id)) === 1; i++)
       await new Promise((r) => setTimeout(r, 50));

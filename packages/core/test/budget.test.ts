@@ -180,7 +180,7 @@ describe('page size constants and schema fragments', () => {
     expect(schema.properties.cursor?.description).toMatch(/same filters/);
     expect(schema.properties.next_cursor?.description).toMatch(/same filters/);
     expect(schema.properties.truncated?.description).toMatch(/size budget/);
-    expect(schema.properties.truncated?.description).toMatch(/after the last item returned/);
+    expect(schema.properties.truncated?.description).toMatch(/after the last item, so nothing is skipped/);
     expect(schema.properties.limit?.description).toMatch(/100/);
   });
 

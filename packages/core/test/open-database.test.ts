@@ -26,7 +26,9 @@ describe('openDatabase', () => {
       await db.close();
       await rm(root, { recursive: true, force: true });
     }
-  });
+    // A fresh directory means a real initdb (the only test that pays for one): seconds when the
+    // machine is idle, well past the 30 s default under a parallel suite. It has no time assertion.
+  }, 180_000);
 
   it.skipIf(!process.env.TEST_DATABASE_URL)(
     'with a URL, uses PostgreSQL and leaves the data directory alone',

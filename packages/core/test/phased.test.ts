@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -331,6 +332,7 @@ describe('runPhased', () => {
     const key = randomUUID();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    const options = { leaseMs: 3_000, waitMs: 0 };
     const holder = runPhased(
       db,
       scopeFor(key),
@@ -338,13 +340,32 @@ describe('runPhased', () => {
         await gate;
         return { kind: 'success', data: {}, text: 'slow but done' };
       },
-      { leaseMs: 300, waitMs: 0 },
+      options,
     );
-    // Three lease lengths later the claim must still be live, or a duplicate would take it over.
-    await new Promise((resolve) => setTimeout(resolve, 900));
-    const duplicate = await rejection(
-      runPhased(db, scopeFor(key), provisioning(db, key), { leaseMs: 300, waitMs: 0 }),
-    );
+    // Watch the row rather than a clock: wait until the first lease would have lapsed and the
+    // claim is still live, which only renewal can do, however slowly this machine runs.
+    const expiry = async () =>
+      (
+        await db.query<{ expires: string }>(
+          'select lease_expires_at::text as expires from bounded_idempotency where key = $1',
+          [key],
+        )
+      ).rows[0]?.expires;
+    let first: string | undefined;
+    for (let i = 0; i < 200 && !(first = await expiry()); i++) await sleep(50);
+    expect(first).toBeDefined();
+    let renewed = false;
+    for (let i = 0; i < 200 && !renewed; i++) {
+      const { rows } = await db.query<{ renewed: boolean }>(
+        `select now() > $2::timestamptz and lease_expires_at > now() as renewed
+           from bounded_idempotency where key = $1`,
+        [key, first],
+      );
+      renewed = rows[0]!.renewed;
+      if (!renewed) await sleep(100);
+    }
+    expect(renewed).toBe(true);
+    const duplicate = await rejection(runPhased(db, scopeFor(key), provisioning(db, key), options));
     expect(duplicate.code).toBe('idempotency_in_progress');
     release();
     expect((await holder).replayed).toBe(false);

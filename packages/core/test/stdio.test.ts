@@ -19,15 +19,19 @@ function inheritedEnv(extra: Record<string, string>): Record<string, string> {
   );
 }
 
+const initialize = {
+  protocolVersion: '2025-11-25',
+  capabilities: {},
+  clientInfo: { name: 'raw', version: '0' },
+};
+
 /** Spawns the server and opens a 2025-era session over raw stdio (the reply to initialize has id 1). */
-async function startRawSession(env: Record<string, string> = serverEnv()): Promise<ServerProcess> {
-  const server = spawnServerProcess(process.execPath, NODE_ARGS, { cwd: CWD, env });
-  server.send({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'initialize',
-    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
-  });
+async function startRawSession(
+  env: Record<string, string> = serverEnv(),
+  args: string[] = [],
+): Promise<ServerProcess> {
+  const server = spawnServerProcess(process.execPath, [...NODE_ARGS, ...args], { cwd: CWD, env });
+  server.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initialize });
   await server.waitForMessage((m) => m.id === 1);
   server.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return server;
@@ -183,6 +187,135 @@ describe('stdio', () => {
     const after = await server.waitForMessage((m) => m.id === 21);
     expect((after.result as { tools: unknown[] }).tools.length).toBeGreaterThan(0);
     expect(server.stderr.some((l) => l.includes('exceeded'))).toBe(true);
+    server.child.stdin.end();
+    expect(await server.exited).toBe(0);
+  });
+
+  it('never answers a response, answers a bad id with id null, and names what is wrong with params', async () => {
+    const server = await startRawSession();
+    server.send({ jsonrpc: '2.0', id: 40, result: 5 }); // a malformed response
+    server.send({ jsonrpc: '2.0', id: 41, result: {} }); // a response to nothing the server asked
+    server.send({ jsonrpc: '2.0', id: 42, error: { code: 'x' } });
+    server.send({ jsonrpc: '2.0', id: { a: 1 }, method: 'tools/list' });
+    server.send({ jsonrpc: '2.0', id: 43, method: 'tools/list', params: { _meta: 5 } });
+    server.send({ jsonrpc: '2.0', id: 44, method: 'tools/list', params: { cursor: 123 } });
+    server.send({
+      jsonrpc: '2.0',
+      id: 45,
+      method: 'tools/call',
+      params: { name: 'add_note', arguments: 'x' },
+    });
+    server.send({ jsonrpc: '2.0', id: 46, method: 'tools/list' });
+    const objectId = await server.waitForMessage((m) => m.id === null);
+    expect(objectId.error).toMatchObject({ code: -32600, message: expect.stringMatching(/"id" must be/) });
+    const meta = await server.waitForMessage((m) => m.id === 43);
+    expect(meta.error).toEqual({
+      code: -32602,
+      message: 'Invalid params for tools/list: params._meta: expected an object, received number.',
+    });
+    const cursor = await server.waitForMessage((m) => m.id === 44);
+    expect(cursor.error).toEqual({
+      code: -32602,
+      message: 'Invalid params for tools/list: params.cursor: expected string, received number.',
+    });
+    const args = await server.waitForMessage((m) => m.id === 45);
+    expect(args.error).toMatchObject({ code: -32602, message: expect.stringMatching(/params\.arguments: /) });
+    await server.waitForMessage((m) => m.id === 46 && m.result !== undefined);
+    server.child.stdin.end();
+    expect(await server.exited).toBe(0);
+    const ids = server.stdout.map((l) => (JSON.parse(l) as { id?: unknown }).id);
+    expect(ids.filter((id) => id === 40 || id === 41 || id === 42)).toEqual([]);
+    expect(ids.filter((id) => id === null)).toHaveLength(1);
+  });
+
+  it('survives an oversized line whose id is not valid JSON, answering it with id null', async () => {
+    const server = await startRawSession();
+    const big = 'x'.repeat(5 * 1024 * 1024);
+    for (const id of ['"\\x"', '0123']) {
+      server.send(
+        `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"add_note","arguments":{"body":"${big}"}}}`,
+      );
+    }
+    server.send({ jsonrpc: '2.0', id: 50, method: 'tools/list' });
+    await server.waitForMessage((m) => m.id === 50 && m.result !== undefined, 30_000);
+    const tooLarge = server.stdout
+      .map((l) => JSON.parse(l) as { id?: unknown; error?: { code: number; message: string } })
+      .filter((m) => m.id === null);
+    expect(tooLarge).toHaveLength(2);
+    for (const reply of tooLarge)
+      expect(reply.error).toMatchObject({ code: -32600, message: expect.stringMatching(/too large/) });
+    server.child.stdin.end();
+    expect(await server.exited).toBe(0);
+  });
+
+  // The era of a stdio connection is fixed by its first request (server/stdio-era.ts, README "Architecture").
+  const envelope = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '0' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+
+  it('keeps a connection opened with server/discover in 2026-07-28: a request without _meta is refused, not served as 2025-11-25', async () => {
+    const server = spawnServerProcess(process.execPath, NODE_ARGS, { cwd: CWD, env: serverEnv() });
+    server.send({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: envelope } });
+    server.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    server.send({ jsonrpc: '2.0', id: 3, method: 'tools/list', params: { _meta: envelope } });
+    server.send({ jsonrpc: '2.0', id: 4, method: 'initialize', params: initialize });
+    const discovered = await server.waitForMessage((m) => m.id === 1);
+    expect((discovered.result as { supportedVersions: string[] }).supportedVersions).toContain('2026-07-28');
+    const bare = await server.waitForMessage((m) => m.id === 2);
+    expect(bare.error).toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/missing the _meta envelope/),
+    });
+    const listed = await server.waitForMessage((m) => m.id === 3);
+    expect(listed.result).toMatchObject({ resultType: 'complete', tools: expect.any(Array) }); // a 2026-07-28 result
+    const late = await server.waitForMessage((m) => m.id === 4);
+    expect(late.error).toMatchObject({ code: -32022 });
+    server.child.stdin.end();
+    expect(await server.exited).toBe(0);
+    expect(server.stdout).toHaveLength(4);
+  });
+
+  it('lets a client fall back from server/discover to initialize, and then refuses 2026-07-28 requests on that connection', async () => {
+    const server = spawnServerProcess(process.execPath, NODE_ARGS, { cwd: CWD, env: serverEnv() });
+    server.send({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: envelope } });
+    server.send({ jsonrpc: '2.0', id: 2, method: 'initialize', params: initialize });
+    server.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    server.send({ jsonrpc: '2.0', id: 3, method: 'tools/list', params: { _meta: envelope } });
+    server.send({ jsonrpc: '2.0', id: 4, method: 'tools/list' });
+    const initialized = await server.waitForMessage((m) => m.id === 2);
+    expect((initialized.result as { protocolVersion: string }).protocolVersion).toBe('2025-11-25');
+    const claimed = await server.waitForMessage((m) => m.id === 3);
+    expect(claimed.error).toMatchObject({ code: -32022, message: expect.stringMatching(/2025-11-25 era/) });
+    const listed = await server.waitForMessage((m) => m.id === 4);
+    expect((listed.result as { tools: unknown[] }).tools.length).toBeGreaterThan(0);
+    server.child.stdin.end();
+    expect(await server.exited).toBe(0);
+    expect(server.stdout).toHaveLength(4);
+  });
+
+  it('with --seed-demo, answers the handshake and tools/list before loading the demo data, and loads it before the first call', async () => {
+    const server = await startRawSession(serverEnv(), ['--seed-demo']);
+    server.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    await server.waitForMessage((m) => m.id === 2);
+    // Nothing has used the database yet, so the seed has not even started.
+    expect(server.stderr.filter((l) => /demo data/.test(l))).toEqual([]);
+    server.send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'list_notes', arguments: {} },
+    });
+    const listed = await server.waitForMessage((m) => m.id === 3);
+    const notes = (listed.result as { structuredContent: { notes: Array<{ title: string }> } })
+      .structuredContent.notes;
+    expect(notes.map((n) => n.title)).toContain('demo');
+    const order = server.stderr.filter((l) => /loading demo data|demo data ready/.test(l));
+    expect(order.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([
+      'loading demo data',
+      'demo data ready (loaded once; later starts leave existing data alone)',
+    ]);
     server.child.stdin.end();
     expect(await server.exited).toBe(0);
   });

@@ -25,11 +25,7 @@ export const createInvoice = defineBillingTool({
   name: 'create_invoice',
   title: 'Create an invoice',
   description:
-    "Issues a one-off invoice to a customer with up to 100 line items, in the customer's billing currency, and applies " +
-    'any account credit they hold (soonest-expiring first) unless apply_credit is false. Amounts are integer minor units ' +
-    '(USD 12.34 is 1234; JPY has no minor unit; KWD has three). Use it for extra charges outside the subscription; ' +
-    'subscription periods and plan changes are invoiced by onboard_customer and change_subscription_plan. ' +
-    'An issued invoice is final: to give money back use grant_account_credit or issue_refund.',
+    "Issues a one-off invoice (up to 100 lines) in the customer's currency and applies their account credit (soonest-expiring first) unless apply_credit is false. For charges outside the subscription; periods and plan changes are invoiced by onboard_customer and change_subscription_plan. An issued invoice is final: give money back with grant_account_credit or issue_refund.",
   input: z.object({
     customer_id: customerId,
     currency: currencyCode("The customer's billing currency, stated to confirm the unit of every amount"),

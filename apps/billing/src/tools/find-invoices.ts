@@ -13,11 +13,7 @@ export const findInvoices = defineBillingTool({
   name: 'find_invoices',
   title: 'Find invoices',
   description:
-    'Lists invoices, newest first, filtered by customer, status, currency, issue date range and total amount range ' +
-    '(integer minor units; a range only makes sense together with currency). Status: open (anything still due), ' +
-    'overdue (due date passed, still due), partially_paid (some paid or credited, rest due), paid. Pages of 20 by ' +
-    'default (max 100): pass next_cursor back as cursor, with the same filters, for the next page. ' +
-    'For one customer at a glance use get_customer_billing_summary; for one invoice with its lines read billing://invoices/{invoice_id}.',
+    'Lists invoices, newest first, filtered by customer, status, currency, issue dates and total (total bounds need currency). Status: open (still due), overdue (past due), partially_paid (part paid or credited), paid. Paged: pass next_cursor back as cursor. For one customer at a glance use get_customer_billing_summary; for one invoice with its lines read billing://invoices/{invoice_id}.',
   input: z.object({
     customer_id: customerId.optional(),
     status: z.enum(['open', 'overdue', 'partially_paid', 'paid']).optional(),

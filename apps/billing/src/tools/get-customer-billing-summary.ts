@@ -23,12 +23,7 @@ export const getCustomerBillingSummary = defineBillingTool({
   name: 'get_customer_billing_summary',
   title: 'Customer billing summary',
   description:
-    "Answers 'what is going on with this customer' in one call: profile, current plan and any scheduled change, per " +
-    'currency the balance due (from the ledger) and the usable account credit (all unexpired credit), overdue ' +
-    'invoices, the most recent invoices, payments and refunds, up to 20 usable credits (soonest expiry first), ' +
-    'and a short list of points needing attention. Accepts a customer id (cus_…) or ' +
-    'their exact email. Read-only. For more invoices than the recent few use find_invoices; for one invoice in full read ' +
-    'billing://invoices/{invoice_id}.',
+    'Everything about one customer in one call: profile, plan and any scheduled change, balance due and usable credit per currency, overdue invoices, recent invoices, payments and refunds, up to 20 usable credits (soonest expiry first), and points needing attention. Takes a customer id (cus_…) or exact email. For more invoices use find_invoices; for one invoice in full read billing://invoices/{invoice_id}.',
   input: z.object({
     customer: z.string().trim().min(1).max(254).describe('Customer id (cus_…) or exact email.'),
     recent: z

@@ -20,11 +20,7 @@ export const onboardCustomer = defineBillingTool({
   name: 'onboard_customer',
   title: 'Onboard a customer',
   description:
-    'Creates a customer, subscribes them to a plan starting today and issues the first invoice for the first period ' +
-    "(or starts a free trial, invoiced when it ends). The customer's billing currency is the plan's currency. " +
-    "Use it for a new customer; an email that already belongs to a customer is refused with conflict and that customer's id " +
-    '(look them up with get_customer_billing_summary). ' +
-    'It does not take payment: record money received with record_payment. Plans are listed in the resource billing://plans.',
+    "Creates a customer, subscribes them to a plan from today and invoices the first period (or starts a free trial, invoiced when it ends); the customer's currency is the plan's. An email already in use is refused with conflict and that customer's id. Takes no payment (use record_payment). Plans: billing://plans.",
   input: z.object({
     name: z.string().trim().min(1).max(200).describe('Customer or company name.'),
     email: z.email().max(254).optional().describe('Billing email; used to find the customer later.'),

@@ -22,13 +22,7 @@ export const recordPaymentTool = defineBillingTool({
   name: 'record_payment',
   title: 'Record a payment',
   description:
-    'Records money received against an invoice: from a payment provider event (pass provider and its provider_reference, ' +
-    'e.g. the charge id) or entered by hand (a bank transfer, a cheque). A partial payment leaves the rest due. An ' +
-    "overpayment becomes account credit; then all of the customer's usable credit in that currency (the overpayment " +
-    'and any credit they already held, soonest-expiring first) settles their other open invoices in that currency, ' +
-    'oldest due first, and what is left stays as credit for future invoices. The currency must be the ' +
-    "invoice's. A provider_reference is recorded once per provider: a repeat is refused with conflict and the existing " +
-    'payment id. This does not charge anyone; it only books money already received.',
+    "Books money already received against an invoice, from a provider event (provider and provider_reference, e.g. the charge id) or by hand (bank transfer, cheque); it charges no one. A partial payment leaves the rest due. An overpayment becomes account credit, and the customer's usable credit in that currency then settles their other open invoices, oldest due first; the rest stays as credit. A provider_reference is recorded once per provider: a repeat is refused with conflict and the existing payment id.",
   input: z.object({
     invoice_id: z.string().min(1).max(80).describe('Invoice paid (inv_…).'),
     amount_minor: minorAmount('Amount received'),

@@ -16,13 +16,13 @@ export const minorAmount = (what: string) =>
     .int({ error: `${what} must be a whole number of minor units (e.g. cents), not a fraction` })
     .positive({ error: `${what} must be greater than zero` })
     .max(Number.MAX_SAFE_INTEGER)
-    .describe(`${what}, in integer minor units of the currency (USD 12.34 is 1234; JPY 500 is 500).`);
+    .describe(`${what}, integer minor units (USD 12.34 is 1234).`);
 
 export const currencyCode = (what: string) =>
   z
     .string()
     .regex(/^[A-Z]{3}$/, { error: 'currency must be a three-letter upper-case ISO 4217 code such as USD' })
-    .describe(`${what} (ISO 4217, e.g. USD, EUR, JPY). Must match; currencies are never converted.`);
+    .describe(`${what} (ISO 4217); must match, never converted.`);
 
 export const customerId = z.string().min(1).max(80).describe('Customer id (cus_…).');
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;

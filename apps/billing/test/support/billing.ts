@@ -1,12 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import {
   loadMigrations,
   ToolError,
   type Database,
   type Queryable,
-  type ToolContext,
   type ToolDefinition,
+  type ToolErrorBody,
 } from '@bounded/core';
-import { createTestDatabase, createTestRuntime, type TestDatabase } from '@bounded/core/testing';
+import {
+  connectClient,
+  createTestDatabase,
+  createTestRuntime,
+  type TestDatabase,
+} from '@bounded/core/testing';
 import type { z } from 'zod';
 import { BillingConfig, type BillingDeps } from '../../src/config.js';
 import { billingApp } from '../../src/server.js';
@@ -46,9 +52,10 @@ export type Billing = Awaited<ReturnType<typeof setupBilling>>;
 
 /**
  * `b` with a database whose transactions count the deadlocks they run into: the database port
- * retries a deadlocked transaction, so the call itself succeeds and would hide it.
+ * retries a deadlocked transaction, so the call itself succeeds and would hide it. Calls through
+ * the returned billing run on that database, wrapper included.
  */
-export function countingDeadlocks(b: Billing): { billing: Billing; deadlocks: () => number } {
+export async function countingDeadlocks(b: Billing): Promise<{ billing: Billing; deadlocks: () => number }> {
   let deadlocks = 0;
   const db: Database = {
     kind: b.db.kind,
@@ -65,39 +72,23 @@ export function countingDeadlocks(b: Billing): { billing: Billing; deadlocks: ()
         }
       }, options),
   };
-  return { billing: { ...b, db }, deadlocks: () => deadlocks };
+  const runtime = createTestRuntime({ app: billingApp, db, deps: b.deps });
+  await runtime.ready();
+  return { billing: { ...b, db: runtime.db, runtime }, deadlocks: () => deadlocks };
 }
 
 export interface CallOptions {
   principal?: string;
-  /** Answers ctx.confirm (throw to decline); every question asked is recorded. Default: accept. */
+  /** Answers the person's confirmation (throw to decline); every question asked is recorded. Default: accept. */
   confirm?: (message: string) => void | Promise<void>;
   confirmations?: string[];
 }
 
-function contextFor(b: Billing, tx: Queryable, options: CallOptions): ToolContext<BillingDeps> {
-  return {
-    deps: b.deps,
-    db: b.db,
-    tx,
-    log: b.runtime.log,
-    principal: { id: options.principal ?? 'operator-1', scopes: ['*'] },
-    signal: new AbortController().signal,
-    era: 'modern',
-    requestId: 'test',
-    cursors: b.runtime.cursors,
-    progress: async () => undefined,
-    confirm: async (message) => {
-      options.confirmations?.push(message);
-      await options.confirm?.(message);
-    },
-    phase: undefined,
-  };
-}
-
 /**
- * Calls a tool's handler the way the core wrapper does, minus idempotency: validated input, one
- * transaction for state-changing tools, checked output.
+ * Calls a tool through the core wrapper with a real MCP client (2025-11-25 session, so the server
+ * can ask for confirmation): validation, scopes, idempotency (a fresh key when the test gives
+ * none), audit and result checks all run. A business failure is thrown as the ToolError the
+ * result carries; `data` is the structured result without `replayed`.
  */
 export async function call<I extends z.ZodObject, O extends z.ZodObject>(
   b: Billing,
@@ -106,15 +97,39 @@ export async function call<I extends z.ZodObject, O extends z.ZodObject>(
   options: CallOptions = {},
 ): Promise<{ data: z.output<O>; text: string }> {
   const needsKey = tool.effects !== 'none' && !('idempotency_key' in args);
-  const parsed = tool.input.safeParse(
-    needsKey ? { ...args, idempotency_key: `test-${Math.random().toString(36).slice(2)}` } : args,
-  );
-  if (!parsed.success) throw new ToolError('invalid_argument', parsed.error.message);
-  const run = async (tx: Queryable) => {
-    const result = await tool.handler(parsed.data, contextFor(b, tx, options));
-    return { data: tool.output.parse(result.data), text: result.text };
-  };
-  return tool.effects === 'none' ? run(b.db) : b.db.transaction(run);
+  const principal = options.principal ?? 'operator-1';
+  const client = await connectClient(b.runtime, {
+    era: 'legacy-session',
+    authInfo: { token: 'test', clientId: principal, scopes: ['*'], extra: { sub: principal } },
+    onElicit: async (message) => {
+      options.confirmations?.push(message);
+      try {
+        await options.confirm?.(message);
+      } catch {
+        return { action: 'decline' };
+      }
+      return { action: 'accept', content: { confirm: true } };
+    },
+  });
+  try {
+    const result = await client.callTool(
+      tool.name,
+      needsKey ? { ...args, idempotency_key: `test-${randomUUID()}` } : args,
+    );
+    const structured = result.structuredContent ?? {};
+    if (result.isError) {
+      const { code, message, hint, retryable, details } = structured.error as ToolErrorBody;
+      throw new ToolError(code, message, {
+        retryable,
+        ...(hint === undefined ? {} : { hint }),
+        ...(details === undefined ? {} : { details }),
+      });
+    }
+    const { replayed: _replayed, ...data } = structured;
+    return { data: data as z.output<O>, text: result.content[0]?.text ?? '' };
+  } finally {
+    await client.close();
+  }
 }
 
 /** The ToolError a call fails with (fails the test when it succeeds). */

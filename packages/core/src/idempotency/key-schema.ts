@@ -8,12 +8,12 @@ export const IDEMPOTENCY_KEY_MIN = 8;
 // retyped can lose a trailing space, and then a retry would silently become a new operation.
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 
+// Read by the model on every tool that changes state: what to do is said once, briefly; the
+// length and character limits are in the schema itself.
 const DESCRIPTION =
-  'Idempotency key for this operation: generate a fresh unique value (for example a UUID) once per ' +
-  'operation you intend to perform. If the call fails, times out or you are unsure whether it ran, ' +
-  'retry with the SAME key and the same arguments: the operation runs at most once and the retry ' +
-  'returns the original result. Never reuse a key for a different operation or different arguments ' +
-  '(that is rejected with idempotency_key_reused). 8-255 printable ASCII characters, no spaces.';
+  'A fresh unique value (e.g. a UUID) per intended operation. If the call fails, times out or may ' +
+  'not have run, retry with the SAME key and arguments: it runs at most once and returns the ' +
+  'original result. Never reuse a key for other arguments.';
 
 /** The zod schema of the required `idempotency_key` argument of every state-changing tool. */
 export function idempotencyKey() {

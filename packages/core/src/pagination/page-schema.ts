@@ -11,14 +11,14 @@ export const pageInput = {
     .max(MAX_PAGE_SIZE)
     .default(DEFAULT_PAGE_SIZE)
     .describe(
-      `Maximum number of items to return, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}). A page can hold fewer when items are large; see truncated.`,
+      `Items per page, 1-${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}); a page may hold fewer (see truncated).`,
     ),
   cursor: z
     .string()
     .max(MAX_CURSOR_CHARS)
     .optional()
     .describe(
-      'Opaque token from next_cursor of a previous call, to get the next page. Pass it back verbatim, with the same filters as that call. Omit it for the first page. Cursors expire after a while; if one is refused, call again without it.',
+      'next_cursor of the previous call, verbatim, with the same filters; omit for the first page. Cursors expire: if one is refused, start again without it.',
     ),
 };
 
@@ -27,12 +27,10 @@ export const pageOutput = {
   next_cursor: z
     .string()
     .nullable()
-    .describe(
-      'Pass this as cursor, verbatim and with the same filters, to get the items after this page. null when there are no more items.',
-    ),
+    .describe('Pass as cursor, with the same filters, for the next page; null when there are no more items.'),
   truncated: z
     .boolean()
     .describe(
-      'true when this page was cut short to fit the response size budget; next_cursor then continues right after the last item returned, so nothing is skipped.',
+      'true if the page was cut to fit the size budget; next_cursor continues after the last item, so nothing is skipped.',
     ),
 };

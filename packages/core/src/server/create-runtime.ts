@@ -23,6 +23,8 @@ export interface RuntimeSetup<Deps> {
   cursorSecret?: string;
   /** Where call counts and durations go; nothing by default. */
   metrics?: CallMetrics;
+  /** Loads data once the database is migrated and before anything uses it (demo data); on failure the next use retries. */
+  seed?: (db: Database) => Promise<void>;
   /** Runs once the database is open and migrated (background jobs start here, not at boot). */
   onReady?: (db: Database) => void;
 }
@@ -38,6 +40,7 @@ export function createRuntime<Deps>(setup: RuntimeSetup<Deps>): Runtime<Deps> {
     await migrate(inner, 'core', coreMigrations);
     await migrate(inner, setup.app.name, setup.migrations);
     codec = createCursorCodec({ key: await loadCursorKey(inner, setup.cursorSecret) });
+    await setup.seed?.(inner);
     setup.log.debug({ backend: inner.kind }, 'database ready');
     setup.onReady?.(inner);
   });

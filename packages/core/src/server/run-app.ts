@@ -2,6 +2,7 @@ import { Console } from 'node:console';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
+import { helpText } from '../cli-help.js';
 import { ConfigError, parseConfig, type CoreConfigValues } from '../config.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import type { Database } from '../db/database.js';
@@ -41,14 +42,30 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     process.stderr.write(`${main.app.name}-mcp: ${message}\n`);
     process.exit(2);
   };
+  const argv = process.argv.slice(2);
+  // No protocol is spoken yet, so these answers go to stdout, like any CLI's.
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText(main.app, main.config));
+    process.exit(0);
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${main.app.name}-mcp ${main.app.version}\n`);
+    process.exit(0);
+  }
   let config;
   try {
-    config = parseConfig(main.config);
+    config = parseConfig(main.config, { argv });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return fail(error.message);
   }
   const log = createLogger({ name: main.app.name, level: config.LOG_LEVEL });
+  const httpOnly = argv.filter((a) => /^--(port|host)(=|$)/.test(a)).map((a) => a.split('=')[0]);
+  if (!config.HTTP && httpOnly.length > 0) {
+    process.stderr.write(
+      `${main.app.name}-mcp: warning: ${httpOnly.join(' and ')} ${httpOnly.length > 1 ? 'only apply' : 'only applies'} with --http; serving stdio\n`,
+    );
+  }
   if (!config.HTTP) {
     // stdout is the protocol channel: anything a dependency prints, by any console method, goes to stderr.
     globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
@@ -76,6 +93,8 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     config.BOUNDED_DATA_DIR ??
     join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'bounded', main.app.name);
   const metrics = config.HTTP ? await createPromMetrics(main.app.name) : undefined;
+  const seedDemo = main.seedDemo;
+  if (config.SEED_DEMO && !seedDemo) fail('this server has no demo data (--seed-demo)');
   let raw: Database;
   try {
     raw = openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, dataDir, log });
@@ -93,6 +112,17 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     maxConcurrentCalls: config.MAX_CONCURRENT_CALLS,
     ...(metrics ? { metrics } : {}),
     ...(config.CURSOR_SECRET ? { cursorSecret: config.CURSOR_SECRET } : {}),
+    // Seeded with the database, on first use: the handshake and tools/list never wait for it
+    // (a fresh seed takes seconds, and hosts time the handshake out).
+    ...(config.SEED_DEMO && seedDemo
+      ? {
+          seed: async (db: Database) => {
+            log.info('loading demo data');
+            await seedDemo(db, deps);
+            log.info('demo data ready (loaded once; later starts leave existing data alone)');
+          },
+        }
+      : {}),
     // Started with the database, not at boot: an idle stdio server never opens its database.
     onReady: (db) => {
       const stopKeys = startIdempotencyReaper(db, { intervalMs: 60 * 60_000, log });
@@ -119,12 +149,6 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     factory = createServerFactory(runtime);
   } catch (error) {
     return fail((error as Error).message);
-  }
-  if (config.SEED_DEMO) {
-    if (!main.seedDemo) fail('this server has no demo data (--seed-demo)');
-    await runtime.ready();
-    await main.seedDemo!(runtime.db, runtime.deps);
-    log.info('demo data ready (loaded once; later starts leave existing data alone)');
   }
   const closeDatabase = async () => {
     stopBackground();
@@ -175,6 +199,14 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
       ? ' (no auth: loopback only)'
       : ' (NO AUTH: INSECURE_NO_AUTH=true, anyone who can reach this address may call every tool)';
   process.stderr.write(`${main.app.name}-mcp: serving MCP on ${http.url}${exposure}\n`);
+  // Over HTTP nobody waits on a handshake: open the database and load the demo now, while serving.
+  if (config.SEED_DEMO) {
+    runtime
+      .ready()
+      .catch((error: unknown) =>
+        log.error({ err: error }, 'loading demo data failed; the next call retries'),
+      );
+  }
   const stop = async (signal: string) => {
     log.info({ signal, drain_ms: config.DRAIN_TIMEOUT_MS }, 'http server stopping');
     await drainHttp({ http, runtime, drainMs: config.DRAIN_TIMEOUT_MS, log, closeDatabase });

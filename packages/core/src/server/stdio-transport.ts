@@ -1,17 +1,20 @@
 import type { Readable, Writable } from 'node:stream';
 import {
-  deserializeMessage,
+  parseJSONRPCMessage,
   serializeMessage,
   type JSONRPCMessage,
   type Transport,
 } from '@modelcontextprotocol/server';
 import { IdleWaiters } from './idle-waiters.js';
+import { paramsProblem } from './request-params.js';
+import { StdioEraGate } from './stdio-era.js';
 
 /** Largest JSON-RPC line we accept; a longer one is dropped and answered with an error. */
 export const STDIO_MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
+const INVALID_PARAMS = -32602;
 
 // Serialisers put the top-level "id" first (after "jsonrpc") or last (the official SDK clients);
 // looking at both ends is enough to answer a dropped line without parsing megabytes.
@@ -23,8 +26,9 @@ const END_SAMPLE_BYTES = 1024;
 
 /**
  * Newline-delimited JSON-RPC over a pair of streams. Unlike the SDK's stdio transport, a request
- * it cannot take (malformed params, an oversized line) is answered with a JSON-RPC error instead
- * of being dropped, so a host never waits forever, and the stream keeps being read.
+ * it cannot take (malformed params, a bad id, an oversized line, the other protocol era) is
+ * answered with one JSON-RPC error instead of being dropped, so a host never waits forever, and
+ * the stream keeps being read. Responses and notifications are never answered, malformed or not.
  */
 export class LineTransport implements Transport {
   onclose?: () => void;
@@ -39,6 +43,7 @@ export class LineTransport implements Transport {
   /** Set while skipping the rest of an oversized line: its first bytes, and the last ones seen so far. */
   private discarding: { head: string; tail: Buffer } | undefined;
   private closed = false;
+  private readonly era = new StdioEraGate();
 
   constructor(
     private readonly input: Readable,
@@ -157,9 +162,9 @@ export class LineTransport implements Transport {
   /** Answers a dropped oversized line once its end has arrived, with its id when one can be found. */
   private answerOversized(dropped: { head: string; tail: Buffer }): void {
     this.onerror?.(new Error(`input line exceeded ${this.maxLineBytes} bytes; dropped`));
-    const id = LEADING_ID.exec(dropped.head)?.[1] ?? TRAILING_ID.exec(dropped.tail.toString('utf8'))?.[1];
+    const found = LEADING_ID.exec(dropped.head)?.[1] ?? TRAILING_ID.exec(dropped.tail.toString('utf8'))?.[1];
     this.reply(
-      id === undefined ? null : (JSON.parse(id) as string | number),
+      found === undefined ? null : idFromFragment(found),
       INVALID_REQUEST,
       `Message too large: lines are limited to ${this.maxLineBytes} bytes. The message was dropped.`,
     );
@@ -167,49 +172,123 @@ export class LineTransport implements Transport {
 
   private processLine(line: string): void {
     if (line.trim() === '') return;
-    let message: JSONRPCMessage;
-    try {
-      message = deserializeMessage(line.replace(/\r$/, ''));
-    } catch (error) {
-      this.answerUnreadable(line, error as Error);
-      return;
-    }
-    if ('method' in message && 'id' in message) this.owed.add(message.id);
-    // A cancelled request is not answered (the protocol says so): stop waiting for its reply.
-    if ('method' in message && message.method === 'notifications/cancelled' && !('id' in message)) {
-      const cancelled = (message.params as { requestId?: unknown } | undefined)?.requestId;
-      if (typeof cancelled === 'string' || typeof cancelled === 'number') this.answered(cancelled);
-    }
-    this.onmessage?.(message);
-  }
-
-  private answerUnreadable(line: string, error: Error): void {
-    this.onerror?.(error);
     let raw: unknown;
     try {
       raw = JSON.parse(line);
-    } catch {
+    } catch (error) {
+      this.onerror?.(error as Error);
       this.reply(null, PARSE_ERROR, 'Parse error: the line is not valid JSON.');
       return;
     }
+    if (!Array.isArray(raw)) {
+      this.take(raw);
+      return;
+    }
     // Batches are not part of the protocol since 2025-06-18: each request in one is refused by id.
-    for (const entry of Array.isArray(raw) ? raw : [raw]) {
-      const id = (entry as { id?: unknown } | null)?.id;
-      if (typeof id === 'string' || typeof id === 'number') {
+    for (const entry of raw) {
+      if (isObject(entry) && 'method' in entry && 'id' in entry) {
         this.reply(
-          id,
+          requestId(entry.id) ?? null,
           INVALID_REQUEST,
-          Array.isArray(raw)
-            ? 'Invalid request: JSON-RPC batches are not supported; send each request on its own line.'
-            : 'Invalid request: not a valid JSON-RPC 2.0 message (params must be an object when present).',
+          'Invalid request: JSON-RPC batches are not supported; send each request on its own line.',
         );
       }
     }
-    // Anything without an id is a malformed notification or response: there is no one to answer.
   }
 
-  private reply(id: string | number | null, code: number, message: string): void {
-    if (this.closed) return;
-    this.output.write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } })}\n`);
+  /** Routes one parsed message: a request is served or answered with an error, never left unanswered. */
+  private take(raw: unknown): void {
+    if (!isObject(raw)) {
+      this.reply(null, INVALID_REQUEST, 'Invalid request: a JSON-RPC message must be a JSON object.');
+      return;
+    }
+    // A response (to a server request such as elicitation) or a notification is never answered.
+    const notification = 'method' in raw && !('id' in raw);
+    if (notification || (!('method' in raw) && ('result' in raw || 'error' in raw))) {
+      let message: JSONRPCMessage;
+      try {
+        message = parseJSONRPCMessage(raw);
+      } catch (error) {
+        this.onerror?.(
+          new Error(
+            `ignored a malformed ${notification ? 'notification' : 'response'}: ${firstIssue(error)}`,
+          ),
+        );
+        return;
+      }
+      if (notification) this.noteCancellation(raw);
+      this.onmessage?.(message);
+      return;
+    }
+    const id = requestId(raw.id);
+    const refuse = (code: number, text: string) => {
+      this.onerror?.(new Error(text));
+      this.reply(id ?? null, code, text);
+    };
+    if (id === undefined)
+      return refuse(INVALID_REQUEST, 'Invalid request: "id" must be a string or an integer.');
+    if (raw.jsonrpc !== '2.0') return refuse(INVALID_REQUEST, 'Invalid request: "jsonrpc" must be "2.0".');
+    if (typeof raw.method !== 'string')
+      return refuse(INVALID_REQUEST, 'Invalid request: "method" must be a string.');
+    const problem = paramsProblem(raw.method, raw.params);
+    if (problem) return refuse(INVALID_PARAMS, `Invalid params for ${raw.method}: ${problem}.`);
+    let message: JSONRPCMessage;
+    try {
+      message = parseJSONRPCMessage(raw);
+    } catch (error) {
+      return refuse(INVALID_REQUEST, `Invalid request: ${firstIssue(error)}.`);
+    }
+    const refusal = this.era.screen({ method: raw.method, params: raw.params });
+    if (refusal) {
+      this.onerror?.(new Error(refusal.message));
+      this.reply(id, refusal.code, refusal.message, refusal.data);
+      return;
+    }
+    this.owed.add(id);
+    this.onmessage?.(message);
   }
+
+  /** A cancelled request is not answered (the protocol says so): stop waiting for its reply. */
+  private noteCancellation(raw: Record<string, unknown>): void {
+    if (raw.method !== 'notifications/cancelled') return;
+    const cancelled = (raw.params as { requestId?: unknown } | undefined)?.requestId;
+    if (typeof cancelled === 'string' || typeof cancelled === 'number') this.answered(cancelled);
+  }
+
+  private reply(
+    id: string | number | null,
+    code: number,
+    message: string,
+    data?: Record<string, unknown>,
+  ): void {
+    if (this.closed) return;
+    const error = { code, message, ...(data ? { data } : {}) };
+    this.output.write(`${JSON.stringify({ jsonrpc: '2.0', id, error })}\n`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A usable JSON-RPC id (a string or an integer), or undefined: JSON-RPC then wants `id: null`. */
+function requestId(value: unknown): string | number | undefined {
+  return typeof value === 'string' || Number.isSafeInteger(value) ? (value as string | number) : undefined;
+}
+
+/** The id of a dropped line, from a fragment that only looks like JSON (`"\\x"`, `0123` are not). */
+function idFromFragment(fragment: string): string | number | null {
+  try {
+    return requestId(JSON.parse(fragment)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The first problem a schema error names, in one line ("params.name: expected string, received number"). */
+function firstIssue(error: unknown): string {
+  const issue = (error as { issues?: Array<{ path?: PropertyKey[]; message: string }> }).issues?.[0];
+  if (!issue) return 'not a valid JSON-RPC 2.0 message';
+  const path = (issue.path ?? []).map(String).join('.');
+  return `${path ? `${path}: ` : ''}${issue.message.replace(/^Invalid input: /, '')}`;
 }

@@ -6,14 +6,14 @@ export const confirmedField = z
   .boolean()
   .optional()
   .describe(
-    'Set to true only after the person explicitly approved this exact operation in the conversation. ' +
-      'Honoured only when the operator allows model-confirmed calls; otherwise the server asks the person itself.',
+    'True only if the person explicitly approved this exact operation in the conversation; ' +
+      'honoured only when the operator allows model-confirmed calls.',
   );
 
 /** Added to the output of every state-changing tool. */
 export const replayedField = z
   .boolean()
-  .describe('True when this result is the stored outcome of an earlier call with the same idempotency_key.');
+  .describe('True if this is the stored result of an earlier call with this idempotency_key.');
 
 export interface PreparedSchemas {
   /** What the wrapper validates arguments against. */
@@ -49,6 +49,7 @@ function passThrough(schema: z.ZodObject, io: 'input' | 'output'): PassThroughSc
           target: options.target === 'draft-07' ? 'draft-07' : 'draft-2020-12',
           unrepresentable: 'any',
         }),
+        io,
       ) as Record<string, unknown>;
       cache.set(options.target, json);
     }
@@ -65,16 +66,20 @@ function passThrough(schema: z.ZodObject, io: 'input' | 'output'): PassThroughSc
 }
 
 // tools/list is paid for in the model's context on every connection: drop what says nothing.
-// zod writes the safe-integer range on every integer and a $schema line on every schema.
-function compact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(compact);
+// zod writes the safe-integer range on every integer and a $schema line on every schema, and in a
+// result schema it closes every object; the wrapper validates every result against the full zod
+// schema before it leaves, so `additionalProperties: false` there tells a client nothing. The
+// `required` lists stay: without them a client reads every result field as optional.
+function compact(value: unknown, io: 'input' | 'output'): unknown {
+  if (Array.isArray(value)) return value.map((item) => compact(item, io));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     if (key === '$schema') continue;
     if (key === 'minimum' && item === Number.MIN_SAFE_INTEGER) continue;
     if (key === 'maximum' && item === Number.MAX_SAFE_INTEGER) continue;
-    out[key] = compact(item);
+    if (io === 'output' && key === 'additionalProperties' && item === false) continue;
+    out[key] = compact(item, io);
   }
   return out;
 }
