@@ -2,7 +2,7 @@ import { Console } from 'node:console';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ConfigError, parseConfig, type CoreConfigValues } from '../config.js';
+import { ConfigError, parseConfig, type AppFlags, type CoreConfigValues } from '../config.js';
 import type { Database } from '../db/database.js';
 import { loadMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
@@ -22,7 +22,9 @@ export interface AppMain<Deps, C extends z.ZodObject> {
   migrations: URL;
   /** The app's own settings, parsed from the environment together with core's. */
   config: C;
-  deps(context: { config: CoreConfigValues & z.output<C>; log: Logger }): Deps;
+  /** The app's own command-line flags, each setting an environment variable of `config` (`--sandbox` → `CLOUD_OPS_SANDBOX`). */
+  flags?: AppFlags;
+  deps(context: { config: CoreConfigValues & z.output<C>; log: Logger; dataDir: string }): Deps;
   /** Loads demo data when started with --seed-demo (must be idempotent). */
   seedDemo?(db: Database, deps: Deps): Promise<void>;
   /**
@@ -42,7 +44,7 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   };
   let config;
   try {
-    config = parseConfig(main.config);
+    config = parseConfig(main.config, main.flags ? { flags: main.flags } : {});
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return fail(error.message);
@@ -68,10 +70,10 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   }
 
   let stopBackground = () => {};
-  const deps = main.deps({ config, log });
   const dataDir =
     config.BOUNDED_DATA_DIR ??
     join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'bounded', main.app.name);
+  const deps = main.deps({ config, log, dataDir });
   const metrics = config.HTTP ? await createPromMetrics(main.app.name) : undefined;
   const raw = openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, dataDir, log });
   const runtime = createRuntime({
