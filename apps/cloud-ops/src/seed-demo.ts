@@ -82,8 +82,9 @@ export async function seedDemo(db: Database, deps: CloudOpsDeps): Promise<void> 
     await settleOperation(db, ids.operationId, 'succeeded');
     await setEnvironmentStatus(db, ids.environmentId, 'running');
     if (demo.stopped) {
-      await untilRunning(deps, region, instanceIds, signal);
+      await until('running', deps, region, instanceIds, signal);
       await deps.ec2.changeState(region, 'StopInstances', instanceIds, signal);
+      await until('stopped', deps, region, instanceIds, signal);
       await setEnvironmentStatus(db, ids.environmentId, 'stopped');
     }
   }
@@ -108,7 +109,9 @@ export async function seedDemo(db: Database, deps: CloudOpsDeps): Promise<void> 
   }
 }
 
-async function untilRunning(
+/** Polls until every instance is in `state` (the demo waits out the sandbox's transitions). */
+async function until(
+  state: string,
   deps: CloudOpsDeps,
   region: string,
   ids: string[],
@@ -116,7 +119,7 @@ async function untilRunning(
 ): Promise<void> {
   for (;;) {
     const { instances } = await deps.ec2.describeAll(region, { ids }, ids.length, signal);
-    if (instances.every((i) => i.state === 'running')) return;
+    if (instances.every((i) => i.state === state)) return;
     await delay(200, undefined, { signal });
   }
 }

@@ -67,7 +67,11 @@ type Sdk = typeof import('@aws-sdk/client-ec2');
 export function createEc2Gateway(options: Ec2GatewayOptions): Ec2Gateway {
   let sdk: Promise<Sdk> | undefined;
   const clients = new Map<string, Promise<EC2Client>>();
-  const loadSdk = () => (sdk ??= import('@aws-sdk/client-ec2'));
+  // Bundled, the SDK's CommonJS build arrives as the default export of the dynamic import.
+  const loadSdk = () =>
+    (sdk ??= import('@aws-sdk/client-ec2').then((m) =>
+      'EC2Client' in m ? m : (m as { default: Sdk }).default,
+    ));
   const clientFor = (region: string): Promise<EC2Client> => {
     let client = clients.get(region);
     if (client === undefined) {

@@ -147,9 +147,18 @@ export function provisionArgs(environment: string, extra: Record<string, unknown
 }
 
 /** Waits (through get_operation_status) until an operation leaves in_progress. */
-export async function settle(client: TestClient, operationId: string): Promise<Data> {
+export async function settle(
+  client: TestClient,
+  operationId: string,
+  onprogress?: (p: unknown) => void,
+): Promise<Data> {
   for (let i = 0; i < 20; i++) {
-    const status = await ok(client, 'get_operation_status', { operation_id: operationId, wait_seconds: 5 });
+    const status = await ok(
+      client,
+      'get_operation_status',
+      { operation_id: operationId, wait_seconds: 5 },
+      onprogress ? { onprogress } : undefined,
+    );
     if (status.operation.status !== 'in_progress') return status;
   }
   throw new Error(`operation ${operationId} did not finish`);
