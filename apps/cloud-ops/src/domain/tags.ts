@@ -16,21 +16,30 @@ export const MANAGED_BY_VALUE = 'cloud-ops';
 // aws: prefix is reserved. Our own tags take 4 of the 50.
 export const MAX_USER_TAGS = 40;
 
-export const TagKey = z
-  .string()
-  .min(1)
-  .max(128)
-  .refine((k) => !k.toLowerCase().startsWith('aws:'), 'the aws: prefix is reserved by AWS')
-  .refine((k) => !k.startsWith('bounded:'), 'the bounded: prefix is reserved for tags this server sets');
+/** Why a tag key cannot be used on a new instance, or undefined when it can. */
+export function tagKeyProblem(key: string): string | undefined {
+  if (key.length === 0 || key.length > 128)
+    return `tag key "${key.slice(0, 40)}" must be 1 to 128 characters`;
+  if (key.toLowerCase().startsWith('aws:')) return `tag key "${key}": the aws: prefix is reserved by AWS`;
+  if (key.startsWith('bounded:'))
+    return `tag key "${key}": the bounded: prefix is reserved for tags this server sets`;
+  return undefined;
+}
 
 export const TagValue = z.string().max(256);
 
 /** User tags on a new environment: at most MAX_USER_TAGS pairs, each within EC2's limits. */
-export const UserTags = z
-  .record(TagKey, TagValue)
-  .refine((tags) => Object.keys(tags).length <= MAX_USER_TAGS, {
-    message: `at most ${MAX_USER_TAGS} tags`,
-  });
+export const UserTags = z.record(z.string(), TagValue).superRefine((tags, ctx) => {
+  const keys = Object.keys(tags);
+  if (keys.length > MAX_USER_TAGS) {
+    ctx.addIssue({ code: 'custom', message: `at most ${MAX_USER_TAGS} tags, got ${keys.length}` });
+    return;
+  }
+  for (const key of keys) {
+    const problem = tagKeyProblem(key);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [key] });
+  }
+});
 
 /** An environment name: lower-case letters, digits and dashes, as used in tags and URIs. */
 export const EnvironmentName = z

@@ -36,7 +36,7 @@ export function environmentPowerTool(spec: PowerToolSpec) {
               .boolean()
               .optional()
               .describe(
-                'Only when the operator allows model-confirmed calls and the person approved this exact call.',
+                'Only if the operator allows model-confirmed calls and the person approved this call.',
               ),
           }
         : {}),

@@ -5,7 +5,7 @@ import { formatMicroUsd, HOURS_PER_MONTH, PRICE_TABLE } from '../domain/prices.j
 import { TAG } from '../domain/tags.js';
 import { stoppedSince } from '../store/stopped-since.js';
 import { defineCloudTool } from './define-cloud-tool.js';
-import { Cost, cost, environmentName } from './shapes.js';
+import { Cost, cost, environmentName, regionInput } from './shapes.js';
 
 const MAX_INSTANCES = 5_000;
 const LIST_CAP = 20;
@@ -14,30 +14,23 @@ const BucketOut = z.object({
   key: z.string(),
   instances: z.number().int(),
   running: z.number().int(),
-  cost: Cost,
+  hourly_micro_usd: z.number().int(),
 });
 
 export const getFleetReport = defineCloudTool({
   name: 'get_fleet_report',
   title: 'Fleet report',
   description:
-    'Summarises the EC2 fleet in the region: instance counts by state, type and environment, estimated hourly and ' +
-    'monthly cost of running instances (from a committed on-demand price table; the source and date are in the result), ' +
-    'and clean-up candidates: untagged instances, instances stopped longer than the configured days, previous-generation ' +
-    'types with a suggested successor. Includes instances this server does not manage. Read-only.',
+    'Summarises the EC2 fleet: counts by state, type and environment; estimated hourly and monthly cost of running ' +
+    'instances (on-demand list prices; source and date in the result); clean-up candidates: untagged, long-stopped and ' +
+    'previous-generation instances. Includes instances this server does not manage.',
   input: z.object({
     environment: environmentName.optional().describe('Only this environment.'),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')
-      .optional()
-      .describe("AWS region; the server's region when omitted."),
+    region: regionInput,
   }),
   output: z.object({
     region: z.string(),
-    complete: z
-      .boolean()
-      .describe(`False when the fleet has more than ${MAX_INSTANCES} instances and only those were counted.`),
+    complete: z.boolean().describe(`False when only the first ${MAX_INSTANCES} instances were counted.`),
     total_instances: z.number().int(),
     managed_instances: z.number().int(),
     cost: Cost.describe('Running instances, on-demand list price.'),
@@ -45,7 +38,6 @@ export const getFleetReport = defineCloudTool({
       source: z.string(),
       as_of: z.string(),
       currency: z.string(),
-      hours_per_month: z.number(),
     }),
     unpriced: z.array(z.object({ type: z.string(), instances: z.number().int() })),
     by_state: z.array(BucketOut),
@@ -55,7 +47,7 @@ export const getFleetReport = defineCloudTool({
     long_stopped: z.object({
       days: z.number().int(),
       count: z.number().int(),
-      instances: z.array(z.object({ instance_id: z.string(), stopped_since: z.string().nullable() })),
+      instance_ids: z.array(z.string()),
     }),
     previous_generation: z.array(
       z.object({ type: z.string(), instances: z.number().int(), suggestion: z.string().nullable() }),
@@ -96,7 +88,7 @@ export const getFleetReport = defineCloudTool({
       key: b.key,
       instances: b.instances,
       running: b.running,
-      cost: cost(b.hourlyMicroUsd),
+      hourly_micro_usd: b.hourlyMicroUsd,
     });
     const data = {
       region,
@@ -108,7 +100,6 @@ export const getFleetReport = defineCloudTool({
         source: PRICE_TABLE.source,
         as_of: PRICE_TABLE.asOf,
         currency: PRICE_TABLE.currency,
-        hours_per_month: HOURS_PER_MONTH,
       },
       unpriced: report.unpriced,
       by_state: report.byState.map(bucket),
@@ -118,9 +109,7 @@ export const getFleetReport = defineCloudTool({
       long_stopped: {
         days,
         count: report.longStopped.length,
-        instances: report.longStopped
-          .slice(0, LIST_CAP)
-          .map((l) => ({ instance_id: l.id, stopped_since: l.since ?? null })),
+        instance_ids: report.longStopped.slice(0, LIST_CAP).map((l) => l.id),
       },
       previous_generation: report.previousGeneration.map((p) => ({ ...p, suggestion: p.suggestion ?? null })),
     };

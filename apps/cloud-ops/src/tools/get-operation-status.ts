@@ -11,9 +11,8 @@ export const getOperationStatus = defineCloudTool({
   name: 'get_operation_status',
   title: 'Get operation status',
   description:
-    'State of an operation (provision, stop, start, terminate) with its instances and progress. Pass wait_seconds ' +
-    `(at most ${MAX_WAIT_SECONDS}) to wait for it to finish, with progress notifications meanwhile; call again if it is ` +
-    'still in_progress. Reading also moves the operation forward, so any server replica can report its end.',
+    'State, instances and progress of an operation. wait_seconds (at most ' +
+    `${MAX_WAIT_SECONDS}) waits for it to finish, sending progress notifications; call again while it is in_progress.`,
   input: z.object({
     operation_id: operationId,
     wait_seconds: z

@@ -1,9 +1,9 @@
 import { DEFAULT_TEXT_BUDGET_CHARS, fitToBudget, pageInput, pageOutput } from '@bounded/core';
 import type { Filter } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
-import { TAG, TagKey, TagValue } from '../domain/tags.js';
+import { TAG, TagValue } from '../domain/tags.js';
 import { defineCloudTool } from './define-cloud-tool.js';
-import { environmentName, InstanceOut, instanceOut, instanceState } from './shapes.js';
+import { environmentName, regionInput, InstanceOut, instanceOut, instanceState } from './shapes.js';
 
 /** Where the next page starts: EC2's own page token, and how many of that page were already shown. */
 interface ListPosition {
@@ -15,24 +15,17 @@ export const listInstances = defineCloudTool({
   name: 'list_instances',
   title: 'List instances',
   description:
-    'Lists EC2 instances in the region, one summarised row each (id, Name tag, environment, type, state, whether this ' +
-    'server manages it), filtered by environment, state, instance type and a tag (key, optionally value). Shows every ' +
-    'instance, managed or not; only managed ones can be changed here. Pages of 20 by default (max 100): pass ' +
-    'next_cursor back as cursor with the same filters. For counts and costs use get_fleet_report.',
+    'Lists EC2 instances, one row each, filtered by environment, state, type or a tag. Shows every instance, managed ' +
+    'here or not (only managed ones can be changed). Pages of 20 (max 100): pass next_cursor back as cursor with the ' +
+    'same filters. For counts and costs use get_fleet_report.',
   input: z.object({
     environment: environmentName.optional(),
     state: instanceState.optional(),
     instance_type: z.string().max(32).optional().describe('Exact instance type, e.g. t3.micro.'),
-    tag_key: TagKey.or(z.enum([TAG.managedBy, TAG.environment, TAG.protected]))
-      .optional()
-      .describe('Only instances carrying this tag.'),
+    tag_key: z.string().min(1).max(128).optional().describe('Only instances carrying this tag.'),
     tag_value: TagValue.optional().describe('With tag_key: only this value.'),
     managed_only: z.boolean().default(false).describe('Only instances this server launched.'),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')
-      .optional()
-      .describe("AWS region; the server's region when omitted."),
+    region: regionInput,
     ...pageInput,
   }),
   output: z.object({ instances: z.array(InstanceOut), ...pageOutput }),

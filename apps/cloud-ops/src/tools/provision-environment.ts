@@ -9,7 +9,7 @@ import { recordLaunchFailed, recordProvisioned } from '../store/provisioned.js';
 import { checkLaunch, policyRefusal, reserveEnvironment } from '../store/reserve-environment.js';
 import { defineCloudTool } from './define-cloud-tool.js';
 import { checkEc2Permission, Ec2PermissionOut } from './ec2-permission.js';
-import { Cost, cost, environmentName, OperationOut, operationOut } from './shapes.js';
+import { Cost, cost, environmentName, OperationOut, operationOut, regionInput } from './shapes.js';
 
 // EC2 refusals after which nothing was launched and a retry with the same request cannot succeed.
 const DEFINITE_REFUSALS = new Set(['invalid_argument', 'not_found', 'conflict', 'permission_denied']);
@@ -18,13 +18,11 @@ export const provisionEnvironment = defineCloudTool({
   name: 'provision_environment',
   title: 'Provision an environment',
   description:
-    'Launches a new environment: `count` EC2 instances of one type from one image, tagged as managed by this server. ' +
-    'Checked first against the operator policy (allowed types and regions, instances per environment and in total, ' +
-    'hourly cost per environment and in total, launches per hour); a refused plan launches nothing. Use dry_run: true ' +
-    "first to get the plan, its estimated cost, the policy verdict and EC2's own DryRun permission check without launching. " +
-    'Returns an operation handle at once; follow it with get_operation_status. With ttl_hours the environment is stopped ' +
-    'or terminated (policy decides) once it expires. Generate one idempotency_key per intended environment and reuse it ' +
-    'verbatim to retry: a retry never launches a second set. Does not resize an existing environment.',
+    'Launches a new environment: `count` EC2 instances of one type from one image, tagged as managed here. The operator ' +
+    'policy (types, regions, counts, hourly cost, launches per hour) is checked first; a refused plan launches nothing. ' +
+    "dry_run: true returns the cost, the policy verdict and EC2's DryRun permission check without launching. Returns an " +
+    'operation at once: follow it with get_operation_status. With ttl_hours the environment is stopped or terminated ' +
+    '(policy decides) when it expires. Reusing the idempotency_key never launches a second set. Does not resize.',
   input: z.object({
     environment: environmentName,
     instance_type: z
@@ -42,14 +40,8 @@ export const provisionEnvironment = defineCloudTool({
       .regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id such as subnet-0123456789abcdef0')
       .optional()
       .describe("Subnet to launch into; the account's default subnet when omitted."),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')
-      .optional()
-      .describe("AWS region; the server's region when omitted."),
-    tags: UserTags.default({}).describe(
-      'Extra tags for every instance (at most 40; keys ≤ 128, values ≤ 256 characters).',
-    ),
+    region: regionInput,
+    tags: UserTags.default({}).describe('Extra tags (at most 40; values ≤ 256 characters).'),
     ttl_hours: z
       .number()
       .int()
@@ -62,15 +54,6 @@ export const provisionEnvironment = defineCloudTool({
   }),
   output: z.object({
     dry_run: z.boolean(),
-    environment: z.string(),
-    plan: z.object({
-      region: z.string(),
-      instance_type: z.string(),
-      count: z.number().int(),
-      image_id: z.string(),
-      subnet_id: z.string().nullable(),
-      ttl_hours: z.number().int().nullable(),
-    }),
     cost: Cost,
     policy: z.object({
       allowed: z.boolean(),
@@ -101,15 +84,6 @@ export const provisionEnvironment = defineCloudTool({
     };
     const verdict = await checkLaunch(ctx.db, policy, plan);
     const shape = {
-      environment: input.environment,
-      plan: {
-        region,
-        instance_type: input.instance_type,
-        count: input.count,
-        image_id: input.image_id,
-        subnet_id: input.subnet_id ?? null,
-        ttl_hours: input.ttl_hours ?? null,
-      },
       cost: cost(verdict.hourlyMicroUsd),
       policy: { allowed: verdict.allowed, violations: verdict.violations },
     };

@@ -5,9 +5,13 @@ import type { InstanceView } from '../ec2/instance-view.js';
 import { ID_PATTERN } from '../store/ids.js';
 import type { Operation } from '../store/operations.js';
 
-export const environmentName = EnvironmentName.describe(
-  'Environment name: lower-case letters, digits and dashes (e.g. "review-1234").',
-);
+export const environmentName = EnvironmentName.describe('Environment name, e.g. "review-1234".');
+
+export const regionInput = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')
+  .optional()
+  .describe("AWS region; default the server's.");
 
 export const operationId = z
   .string()
@@ -24,9 +28,9 @@ export const instanceState = z.enum([
 ]);
 
 export const Cost = z.object({
-  hourly_micro_usd: z.number().int().describe('Millionths of a US dollar per hour.'),
-  hourly: z.string().describe('Formatted, e.g. "$0.0208".'),
-  monthly: z.string().describe(`Formatted, ${HOURS_PER_MONTH} hours.`),
+  hourly_micro_usd: z.number().int().describe('Millionths of a USD per hour.'),
+  hourly: z.string(),
+  monthly: z.string().describe(`${HOURS_PER_MONTH} hours.`),
 });
 
 /** An hourly price in micro-USD, with its formatted hourly and monthly forms. */
@@ -40,13 +44,12 @@ export function cost(hourlyMicro: number): z.output<typeof Cost> {
 
 export const InstanceOut = z.object({
   instance_id: z.string(),
-  name: z.string().nullable().describe('The Name tag, if any.'),
+  name: z.string().nullable().describe('Name tag.'),
   environment: z.string().nullable(),
   instance_type: z.string(),
   state: z.string(),
-  managed: z.boolean().describe('Launched by this server (carries its tag); only these can be changed here.'),
+  managed: z.boolean().describe('Launched by this server; only these can be changed.'),
   launched_at: z.string().nullable(),
-  availability_zone: z.string().nullable(),
   private_ip: z.string().nullable(),
 });
 
@@ -59,7 +62,6 @@ export function instanceOut(instance: InstanceView): z.output<typeof InstanceOut
     state: instance.state,
     managed: isManaged(instance.tags),
     launched_at: instance.launchedAt ?? null,
-    availability_zone: instance.availabilityZone ?? null,
     private_ip: instance.privateIp ?? null,
   };
 }
@@ -68,14 +70,10 @@ export const OperationOut = z.object({
   operation_id: z.string(),
   kind: z.enum(['provision', 'stop', 'start', 'terminate']),
   environment: z.string(),
-  environment_id: z.string(),
   status: z.enum(['in_progress', 'succeeded', 'failed']),
   target_state: z.enum(['running', 'stopped', 'terminated']),
-  triggered_by: z.enum(['tool', 'ttl_sweep']),
   instance_ids: z.array(z.string()),
-  created_at: z.string(),
-  completed_at: z.string().nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  error: z.string().nullable(),
 });
 
 export function operationOut(op: Operation): z.output<typeof OperationOut> {
@@ -83,13 +81,9 @@ export function operationOut(op: Operation): z.output<typeof OperationOut> {
     operation_id: op.id,
     kind: op.kind,
     environment: op.environmentName,
-    environment_id: op.environmentId,
     status: op.status,
     target_state: op.targetState,
-    triggered_by: op.triggeredBy,
     instance_ids: op.instanceIds,
-    created_at: op.createdAt.toISOString(),
-    completed_at: op.completedAt?.toISOString() ?? null,
-    error: op.error ? { code: op.error.code, message: op.error.message } : null,
+    error: op.error ? `${op.error.code}: ${op.error.message}` : null,
   };
 }

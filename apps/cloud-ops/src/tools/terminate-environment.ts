@@ -4,10 +4,9 @@ export const terminateEnvironment = environmentPowerTool({
   name: 'terminate_environment',
   title: 'Terminate environment',
   description:
-    'Permanently terminates every instance of an environment this server provisioned; their disks are deleted and ' +
-    'this cannot be undone. Refuses protected environments (by policy or the bounded:protected tag). Checks the IAM ' +
-    'permission with an EC2 DryRun, then asks the person to approve. Returns an operation handle; follow it with ' +
-    'get_operation_status. Reuse the idempotency_key to retry.',
+    'Permanently terminates the instances of an environment provisioned here; disks are deleted, no undo. Refuses ' +
+    'protected environments (policy or bounded:protected tag). Checks IAM with an EC2 DryRun, then asks the person to ' +
+    'approve. Returns an operation for get_operation_status.',
   action: 'terminate',
   destructiveHint: true,
   scope: 'cloud:destroy',
