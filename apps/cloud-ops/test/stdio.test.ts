@@ -3,9 +3,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@bounded/core/testing';
+import { createTestDatabase, startupFiles, type TestDatabase } from '@bounded/core/testing';
 import { startEc2Sandbox, type Ec2Sandbox } from '@bounded/ec2-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle } from '../../../scripts/bundle-app.mjs';
@@ -39,17 +39,6 @@ afterAll(async () => {
 /** Where a spawned server keeps its data: the test's PostgreSQL schema, or its own PGlite directory. */
 function storage(dataDir = join(dataRoot, `server-${(servers += 1)}`)): Record<string, string> {
   return testDb.url ? { DATABASE_URL: testDb.url, BOUNDED_DATA_DIR: dataDir } : { BOUNDED_DATA_DIR: dataDir };
-}
-
-/** Every file the entry loads before it runs: itself and the chunks it imports statically. */
-function startupFiles(file: string, seen = new Set<string>()): Set<string> {
-  seen.add(file);
-  const source = readFileSync(file, 'utf8');
-  for (const [, spec] of source.matchAll(/^import\s[^;]*?from\s*"(\.{1,2}\/[^"]+)"/gm)) {
-    const next = join(dirname(file), spec!);
-    if (!seen.has(next)) startupFiles(next, seen);
-  }
-  return seen;
 }
 
 /** provision → status (with progress) → stop → start → terminate (confirmed), over stdio. */
