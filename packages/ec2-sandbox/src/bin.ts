@@ -39,17 +39,24 @@ if (values.help) {
   process.exit(0);
 }
 
-const sandbox = await startEc2Sandbox({
-  host: values.host,
-  port: whole('port', values.port),
-  region: values.region,
-  stateFile: values.state,
-  delays: {
-    pendingMs: whole('pending-ms', values['pending-ms']),
-    stoppingMs: whole('stopping-ms', values['stopping-ms']),
-    shuttingDownMs: whole('shutting-down-ms', values['shutting-down-ms']),
-  },
-});
+let sandbox;
+try {
+  sandbox = await startEc2Sandbox({
+    host: values.host,
+    port: whole('port', values.port),
+    region: values.region,
+    stateFile: values.state,
+    delays: {
+      pendingMs: whole('pending-ms', values['pending-ms']),
+      stoppingMs: whole('stopping-ms', values['stopping-ms']),
+      shuttingDownMs: whole('shutting-down-ms', values['shutting-down-ms']),
+    },
+  });
+} catch (error) {
+  // A taken port or an unreadable state file: one line saying which, not a stack.
+  console.error(`ec2-sandbox: cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}
 console.error(
   `ec2-sandbox listening on ${sandbox.endpoint}${values.state ? ` (state in ${values.state})` : ''}`,
 );

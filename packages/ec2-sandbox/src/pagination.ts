@@ -2,6 +2,7 @@
 // added or changed between pages do not shift the pages already handed out.
 import { Ec2Error, invalidParameterValue } from './ec2-error.js';
 import { integerParam, type Params } from './query-params.js';
+import { itemSet, text } from './xml.js';
 
 export interface Page<T> {
   items: T[];
@@ -47,4 +48,9 @@ function decodeToken(token: string): number {
   const after = (decoded as { after?: unknown } | undefined)?.after;
   if (typeof after === 'number' && Number.isInteger(after)) return after;
   throw new Ec2Error('InvalidPaginationToken', `The pagination token '${token}' is invalid.`);
+}
+
+/** A page as EC2 lists it: the items in `<setName>`, then `<nextToken>` when there is more. */
+export function pageXml<T>(setName: string, page: Page<T>, itemXml: (item: T) => string): string {
+  return itemSet(setName, page.items.map(itemXml)) + text('nextToken', page.nextToken);
 }

@@ -42,7 +42,7 @@ export interface SandboxRequest {
 export interface Ec2Sandbox {
   /** 'http://127.0.0.1:PORT' — give it to `new EC2Client({ endpoint })`. */
   endpoint: string;
-  /** Every request received, in order. */
+  /** Every request received, in the order they were answered (`at` says when each arrived). */
   readonly requests: readonly SandboxRequest[];
   injectFault(fault: SandboxFault): void;
   clearFaults(): void;

@@ -48,6 +48,14 @@ describe('RunInstances ClientToken', () => {
     expect(error.$metadata.httpStatusCode).toBe(400);
   });
 
+  it('concurrent launches with one token make one reservation', async () => {
+    const { ec2 } = await startTestSandbox();
+    const results = await Promise.all(Array.from({ length: 5 }, () => ec2.send(request('token-c'))));
+    expect(new Set(results.map((r) => r.ReservationId)).size).toBe(1);
+    const all = await ec2.send(new DescribeInstancesCommand({}));
+    expect(all.Reservations?.flatMap((r) => r.Instances ?? [])).toHaveLength(1);
+  });
+
   it('different tokens launch separately', async () => {
     const { ec2 } = await startTestSandbox();
     const a = await ec2.send(request('token-a'));

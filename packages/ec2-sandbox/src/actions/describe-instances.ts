@@ -2,13 +2,13 @@ import { defineAction } from '../action.js';
 import { Ec2Error } from '../ec2-error.js';
 import { compileFilters, filtersParam, type FilterFields } from '../filters.js';
 import type { InstanceRecord } from '../fleet.js';
-import { checkInstanceIds } from '../ids.js';
+import { instanceIdsParam } from '../ids.js';
+import { selectInstances } from '../instance-selection.js';
 import { reservationXml } from '../instance-xml.js';
-import { takePage } from '../pagination.js';
-import { listParam, type Params } from '../query-params.js';
+import type { Params } from '../query-params.js';
 import { itemSet, text } from '../xml.js';
 
-export const INSTANCE_FILTERS: FilterFields<InstanceRecord> = {
+const INSTANCE_FILTERS: FilterFields<InstanceRecord> = {
   'instance-id': (i) => [i.instanceId],
   'instance-state-name': (i) => [i.state],
   'instance-type': (i) => [i.instanceType],
@@ -29,8 +29,7 @@ interface DescribeRequest {
 
 export const describeInstances = defineAction<DescribeRequest>({
   parse(params) {
-    const instanceIds = listParam(params, 'InstanceId');
-    checkInstanceIds(instanceIds);
+    const instanceIds = instanceIdsParam(params);
     if (instanceIds.length > 0 && params['MaxResults'] !== undefined) {
       throw new Ec2Error(
         'InvalidParameterCombination',
@@ -41,12 +40,8 @@ export const describeInstances = defineAction<DescribeRequest>({
     return { instanceIds, matches, params };
   },
 
-  run({ instanceIds, matches, params }, { fleet, now }) {
-    const all = fleet.instances(now);
-    const named = instanceIds.length > 0 ? new Set(fleet.find(instanceIds, now)) : undefined;
-    const position = new Map(all.map((instance, index) => [instance, index]));
-    const selected = all.filter((instance) => (!named || named.has(instance)) && matches(instance));
-    const page = takePage(selected, params, (instance) => position.get(instance)!, { min: 5, max: 1000 });
+  run({ instanceIds, matches, params }, context) {
+    const page = selectInstances(context, instanceIds, matches, params);
     return itemSet('reservationSet', groupByReservation(page.items)) + text('nextToken', page.nextToken);
   },
 });

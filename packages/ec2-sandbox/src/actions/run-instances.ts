@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { defineAction } from '../action.js';
 import { Ec2Error, invalidParameterValue } from '../ec2-error.js';
 import type { LaunchRequest, Tag } from '../fleet.js';
+import { IMAGES } from '../images.js';
 import { reservationXml } from '../instance-xml.js';
 import { DEFAULT_INSTANCE_TYPE, INSTANCE_TYPES } from '../instance-types.js';
 import {
@@ -35,6 +36,13 @@ export const runInstances = defineAction<RunRequest>({
     const instanceType = params['InstanceType'] ?? DEFAULT_INSTANCE_TYPE;
     if (!INSTANCE_TYPES.has(instanceType)) {
       throw invalidParameterValue(`Invalid value '${instanceType}' for InstanceType.`);
+    }
+    const image = IMAGES.find((known) => known.imageId === imageId);
+    const architecture = INSTANCE_TYPES.get(instanceType)!.architecture;
+    if (image && image.architecture !== architecture) {
+      throw invalidParameterValue(
+        `The architecture '${architecture}' of the specified instance type does not match the architecture '${image.architecture}' of the specified AMI.`,
+      );
     }
     const minCount = count(params, 'MinCount');
     const maxCount = count(params, 'MaxCount');
