@@ -131,4 +131,16 @@ describe('under injected faults', () => {
     const listed = await ok(client, 'list_instances', { environment: 'capacity-1' });
     expect(listed.instances).toHaveLength(1);
   });
+  it('hands the call signal to every AWS call, so cancelling stops a slow EC2 request', async () => {
+    env.sandbox!.injectFault({ action: 'DescribeInstances', latencyMs: 60_000 });
+    try {
+      const controller = new AbortController();
+      const pending = env.deps.ec2.describeInstances('us-east-1', {}, controller.signal);
+      controller.abort(new DOMException('cancelled by the client', 'AbortError'));
+      // Without the signal the request would wait out the sandbox's minute of latency.
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      env.sandbox!.clearFaults();
+    }
+  });
 });
