@@ -3,9 +3,14 @@
 // and the same bundle over HTTP, where the HTTP stack and prom-client load from their own chunks.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, spawnServerProcess, type TestDatabase } from '@bounded/core/testing';
+import {
+  createTestDatabase,
+  spawnServerProcess,
+  startupFiles,
+  type TestDatabase,
+} from '@bounded/core/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,17 +72,6 @@ async function call(name: string, args: Record<string, unknown>): Promise<{ data
   expect(text.length).toBeGreaterThan(0);
   expect(text.trimStart().startsWith('{')).toBe(false);
   return { data: { ...data, replayed }, text };
-}
-
-/** Every file the entry loads before it runs: itself and the chunks it imports statically. */
-function startupFiles(file: string, seen = new Set<string>()): Set<string> {
-  seen.add(file);
-  const source = readFileSync(file, 'utf8');
-  for (const [, spec] of source.matchAll(/^import\s[^;]*?from\s*"(\.{1,2}\/[^"]+)"/gm)) {
-    const next = join(dirname(file), spec!);
-    if (!seen.has(next)) startupFiles(next, seen);
-  }
-  return seen;
 }
 
 describe('the bundle layout', () => {

@@ -1,12 +1,16 @@
 import type { z } from 'zod';
-import { CoreConfig, FLAGS } from './config.js';
+import { CoreConfig, FLAGS, type AppFlags } from './config.js';
 
 /** The `--help` text of an app's binary: every setting of the config schema, its flag, default and meaning. */
-export function helpText(app: { name: string; version: string }, appSchema: z.ZodObject): string {
+export function helpText(
+  app: { name: string; version: string },
+  appSchema: z.ZodObject,
+  appFlags: AppFlags = {},
+): string {
   const bin = `${app.name}-mcp`;
   const shape: Record<string, z.ZodType> = { ...CoreConfig.shape, ...appSchema.shape };
   const settings = Object.entries(shape).map(([variable, schema]) => {
-    const flag = Object.entries(FLAGS).find(([, f]) => f.env === variable);
+    const flag = Object.entries({ ...FLAGS, ...appFlags }).find(([, f]) => f.env === variable);
     const fallback = defaultOf(schema);
     const head = [
       variable,

@@ -162,6 +162,9 @@ export const FLAGS = {
   'insecure-no-auth': { env: 'INSECURE_NO_AUTH', type: 'boolean' },
 } as const;
 
+/** An app's own flags: flag name → the environment variable it sets (boolean flags take no value). */
+export type AppFlags = Readonly<Record<string, { env: string; type: 'boolean' | 'string' }>>;
+
 /** A configuration problem, reported as one line naming the variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -173,26 +176,27 @@ export class ConfigError extends Error {
  */
 export function parseConfig<A extends z.ZodObject>(
   appSchema: A,
-  options: { argv?: string[]; env?: NodeJS.ProcessEnv } = {},
+  options: { argv?: string[]; env?: NodeJS.ProcessEnv; flags?: AppFlags } = {},
 ): CoreConfigValues & z.output<A> {
   const env = { ...(options.env ?? process.env) };
+  const flags: AppFlags = { ...FLAGS, ...options.flags };
   let parsed;
   try {
     parsed = parseArgs({
       args: options.argv ?? process.argv.slice(2),
-      options: Object.fromEntries(Object.entries(FLAGS).map(([name, f]) => [name, { type: f.type }])),
+      options: Object.fromEntries(Object.entries(flags).map(([name, f]) => [name, { type: f.type }])),
       strict: true,
       allowPositionals: false,
     });
   } catch (error) {
     throw new ConfigError(
-      `${(error as Error).message}. Known flags: ${Object.keys(FLAGS)
+      `${(error as Error).message}. Known flags: ${Object.keys(flags)
         .map((f) => `--${f}`)
         .join(' ')} (--help lists them with their environment variables)`,
     );
   }
   for (const [name, value] of Object.entries(parsed.values)) {
-    const flag = FLAGS[name as keyof typeof FLAGS];
+    const flag = flags[name]!;
     env[flag.env] = typeof value === 'boolean' ? String(value) : value;
   }
   const schema = CoreConfig.extend(appSchema.shape).refine((c) => !(c.AUTH_JWT_SECRET && c.AUTH_JWKS_URL), {
@@ -203,7 +207,7 @@ export function parseConfig<A extends z.ZodObject>(
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'configuration');
-    const flag = Object.entries(FLAGS).find(([, f]) => f.env === variable)?.[0];
+    const flag = Object.entries(flags).find(([, f]) => f.env === variable)?.[0];
     const where = flag ? `${variable} (--${flag})` : variable;
     throw new ConfigError(`Invalid ${where}: ${issue.message}`);
   }

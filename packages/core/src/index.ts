@@ -19,7 +19,7 @@ export {
   DEFAULT_TEXT_BUDGET_CHARS,
 } from './pagination/budget.js';
 export { pageInput, pageOutput } from './pagination/page-schema.js';
-export { parseConfig, CoreConfig, ConfigError, type CoreConfigValues } from './config.js';
+export { parseConfig, CoreConfig, ConfigError, type AppFlags, type CoreConfigValues } from './config.js';
 export { createLogger, type Logger, type LogLevel } from './logging.js';
 export { runApp, type AppMain } from './server/run-app.js';
 export { createServerFactory, selectTools } from './server/factory.js';
@@ -29,3 +29,4 @@ export { runStdio } from './server/run-stdio.js';
 export { runHttp, type HttpOptions, type HttpHandle } from './server/run-http-lazy.js';
 export { createBearerVerifier, type AuthSettings } from './server/auth.js';
 export { argsDigest } from './idempotency/digest.js';
+export { recordAudit, type AuditEntry } from './audit/record.js';

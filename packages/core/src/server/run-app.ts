@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { helpText } from '../cli-help.js';
-import { ConfigError, parseConfig, type CoreConfigValues } from '../config.js';
+import { ConfigError, parseConfig, type AppFlags, type CoreConfigValues } from '../config.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import type { Database } from '../db/database.js';
 import { loadMigrations } from '../db/migrate.js';
@@ -26,7 +26,9 @@ export interface AppMain<Deps, C extends z.ZodObject> {
   migrations: URL;
   /** The app's own settings, parsed from the environment together with core's. */
   config: C;
-  deps(context: { config: CoreConfigValues & z.output<C>; log: Logger }): Deps;
+  /** The app's own command-line flags, each setting an environment variable of `config` (`--sandbox` → `CLOUD_OPS_SANDBOX`). */
+  flags?: AppFlags;
+  deps(context: { config: CoreConfigValues & z.output<C>; log: Logger; dataDir: string }): Deps;
   /** Loads demo data when started with --seed-demo (must be idempotent). */
   seedDemo?(db: Database, deps: Deps): Promise<void>;
   /**
@@ -45,7 +47,7 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   const argv = process.argv.slice(2);
   // No protocol is spoken yet, so these answers go to stdout, like any CLI's.
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(helpText(main.app, main.config));
+    process.stdout.write(helpText(main.app, main.config, main.flags));
     process.exit(0);
   }
   if (argv.includes('--version')) {
@@ -54,7 +56,7 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   }
   let config;
   try {
-    config = parseConfig(main.config, { argv });
+    config = parseConfig(main.config, { argv, ...(main.flags ? { flags: main.flags } : {}) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return fail(error.message);
@@ -88,10 +90,10 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   }
 
   let stopBackground = () => {};
-  const deps = main.deps({ config, log });
   const dataDir =
     config.BOUNDED_DATA_DIR ??
     join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'bounded', main.app.name);
+  const deps = main.deps({ config, log, dataDir });
   const metrics = config.HTTP ? await createPromMetrics(main.app.name) : undefined;
   const seedDemo = main.seedDemo;
   if (config.SEED_DEMO && !seedDemo) fail('this server has no demo data (--seed-demo)');

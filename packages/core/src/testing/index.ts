@@ -11,3 +11,4 @@ export { createTestDatabase, hasRealPostgres, type TestDatabase } from './test-d
 export { copyPgliteTemplate, pgliteTemplate } from './pglite-template.js';
 export { createTestRuntime } from './runtime.js';
 export { spawnServerProcess, type ServerProcess } from './stdio-process.js';
+export { startupFiles } from './startup-files.js';
