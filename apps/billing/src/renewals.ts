@@ -8,25 +8,32 @@ const MAX_BATCHES = 100;
 
 /**
  * Renews every subscription whose period has ended, in batches; returns the invoices issued. A
- * renewal the ledger refuses is logged and left due; the rest of its batch goes on.
+ * renewal the ledger refuses is logged and left due, once a sweep; the rest of the sweep goes on.
  */
 export async function renewDue(db: Database, deps: BillingDeps, log?: Logger): Promise<number> {
   let issued = 0;
+  // Refused ones stay due and would head every later batch (oldest first): each is tried once a sweep.
+  const refused = new Set<string>();
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const refusedBefore = refused.size;
     const invoices = await db.transaction((tx) =>
       renewDueSubscriptions(tx, {
         now: clockOf(deps),
         termsDays: deps.config.BILLING_PAYMENT_TERMS_DAYS,
         limit: BATCH,
-        onRefused: (subscriptionId, error) =>
+        skip: [...refused],
+        onRefused: (subscriptionId, error) => {
+          refused.add(subscriptionId);
           log?.warn(
             { subscription_id: subscriptionId, code: error.code, err: error.message },
             'renewal refused',
-          ),
+          );
+        },
       }),
     );
     issued += invoices.length;
-    if (invoices.length === 0) break;
+    // A batch that neither renewed nor refused anything found nothing left to do.
+    if (invoices.length === 0 && refused.size === refusedBefore) break;
   }
   return issued;
 }

@@ -1,4 +1,7 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@bounded/core';
+import { renewDue } from '../src/renewals.js';
 import { renewDueSubscriptions } from '../src/store/subscriptions.js';
 import { createInvoice } from '../src/tools/create-invoice.js';
 import { getCustomerBillingSummary } from '../src/tools/get-customer-billing-summary.js';
@@ -99,6 +102,28 @@ describe('customer totals stay within what a JSON number carries', () => {
     expect(issued.map((i) => i.invoice.customerId)).toContain(fine);
     expect(issued.map((i) => i.invoice.customerId)).not.toContain(full);
     expect((await summaryOf(full)).balance_due_minor).toBe(MAX);
+    expect(await invariantViolations(b.db)).toEqual([]);
+  });
+
+  it('a sweep tries a refused renewal once, not again in every later batch', async () => {
+    const lines: string[] = [];
+    const log = createLogger({
+      name: 'billing',
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
+    await customer('Another fine book');
+    b.advance(40); // every period, the refused one's included, has ended again
+    expect(await renewDue(b.db, b.deps, log)).toBeGreaterThan(0);
+    const refusals = lines
+      .map((l) => JSON.parse(l) as { msg: string })
+      .filter((l) => l.msg === 'renewal refused');
+    // The customers of the first and the third test are at the bound: one refusal each.
+    expect(refusals).toHaveLength(2);
     expect(await invariantViolations(b.db)).toEqual([]);
   });
 });

@@ -27,8 +27,8 @@ function freshDataDir(name: string): string {
   return dir;
 }
 
-function writeLock(dataDir: string, pid: number, host = hostname()): void {
-  const owner = { pid, host, boot: undefined, nonce: 'n', since: '2026-01-01T00:00:00.000Z' };
+function writeLock(dataDir: string, pid: number, host = hostname(), started?: string): void {
+  const owner = { pid, host, boot: undefined, nonce: 'n', started, since: '2026-01-01T00:00:00.000Z' };
   writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify(owner));
 }
 
@@ -94,6 +94,27 @@ describe('the data directory lock, in one process', () => {
       owner.kill();
     }
   });
+
+  it.runIf(existsSync('/proc/self/stat'))(
+    'takes over a lock whose pid now belongs to a process that started later (a reused pid)',
+    async () => {
+      const dataDir = freshDataDir('reused-pid');
+      const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+      try {
+        // The crashed owner had this pid and started at tick 1, long before the live process did.
+        writeLock(dataDir, other.pid!, hostname(), '1');
+        const db = createPgliteDatabase({ dataDir });
+        await db.close();
+        expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+        // The same live process, recorded with its real start, still holds the directory.
+        const stat = readFileSync(`/proc/${other.pid}/stat`, 'utf8');
+        writeLock(dataDir, other.pid!, hostname(), stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+        expect(() => createPgliteDatabase({ dataDir })).toThrow(DataDirLockedError);
+      } finally {
+        other.kill();
+      }
+    },
+  );
 
   it('treats a lock from another host as held: nothing here can tell whether it lives', () => {
     const dataDir = freshDataDir('other-host');

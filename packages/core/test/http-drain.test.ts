@@ -30,7 +30,10 @@ afterEach(async () => {
 });
 
 /** Starts the notes server over HTTP and connects the official client to it. */
-async function startServer(appName: string): Promise<{ client: Client; server: ServerProcess }> {
+async function startServer(
+  appName: string,
+  drainMs = DRAIN_MS,
+): Promise<{ client: Client; server: ServerProcess }> {
   server = spawnServerProcess(process.execPath, [...NOTES_NODE_ARGS, '--http', '--port', '0'], {
     cwd: CORE_DIR,
     env: servers.env({
@@ -38,7 +41,7 @@ async function startServer(appName: string): Promise<{ client: Client; server: S
       PGAPPNAME: appName,
       DB_POOL_MAX: '4',
       MAX_CONCURRENT_CALLS: '12',
-      DRAIN_TIMEOUT_MS: String(DRAIN_MS),
+      DRAIN_TIMEOUT_MS: String(drainMs),
       TOOL_TIMEOUT_MS: '60000',
     }),
   });
@@ -189,6 +192,26 @@ describe.skipIf(!hasRealPostgres())('SIGTERM with calls in flight over HTTP (Pos
     for (const answer of answered) expectRetryable(answer);
     expect(code).toBe(0);
     expect(shutdownMs).toBeLessThan(DRAIN_MS + 2_000);
+    await client.close();
+  }, 60_000);
+});
+
+describe('SIGTERM with a subscriptions/listen stream open over HTTP', () => {
+  it('does not wait out the drain for a stream that carries no call', async () => {
+    // Long enough that waiting it out cannot pass for a prompt exit, however slow the machine.
+    const drainMs = 120_000;
+    const { client, server } = await startServer(`drain-${randomBytes(6).toString('hex')}`, drainMs);
+    const subscription = await client.listen({ toolsListChanged: true });
+    server.child.kill('SIGTERM');
+
+    const outcome = await Promise.race([
+      server.exited.then((code) => ({ code })),
+      new Promise<'still running'>((r) => setTimeout(() => r('still running'), drainMs / 4)),
+    ]);
+    expect(outcome).toEqual({ code: 0 });
+    // Nothing was in flight, so the drain never had to stop a call.
+    expect(server.stderr.join('\n')).not.toContain('stopping the calls still running');
+    expect(['graceful', 'remote']).toContain(await subscription.closed);
     await client.close();
   }, 60_000);
 });

@@ -191,15 +191,17 @@ export async function renewDueSubscriptions(
     now: Date;
     termsDays: number;
     limit: number;
+    /** Subscriptions to leave out (refused earlier in the same sweep). */
+    skip?: readonly string[];
     /** Told about a subscription whose renewal was refused (a ToolError); the others go on. */
     onRefused?: (subscriptionId: string, error: ToolError) => void;
   },
 ): Promise<IssuedInvoice[]> {
   const { rows } = await q.query<{ id: string }>(
     `SELECT s.id FROM subscriptions s JOIN customers c ON c.id = s.customer_id
-      WHERE s.status <> 'canceled' AND s.current_period_end <= $1::timestamptz
+      WHERE s.status <> 'canceled' AND s.current_period_end <= $1::timestamptz AND s.id <> ALL($3::text[])
       ORDER BY s.current_period_end, s.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED`,
-    [ts(input.now), input.limit],
+    [ts(input.now), input.limit, input.skip ?? []],
   );
   const issued: IssuedInvoice[] = [];
   for (const { id } of rows) {

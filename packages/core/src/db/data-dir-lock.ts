@@ -11,7 +11,8 @@ import { join } from 'node:path';
  * Why not proper-lockfile: its staleness is an mtime refreshed by a timer, and PGlite runs every
  * statement synchronously on the main thread (initdb alone blocks it for seconds), so a busy owner
  * would look stale and lose the lock to a second process: the very corruption this prevents. A
- * pid says exactly whether the owner is alive, and a crashed owner's lock is taken over at once.
+ * pid (with its start time, on Linux) says exactly whether the owner is alive, and a crashed
+ * owner's lock is taken over at once.
  */
 
 /** The lock file's name inside a data directory. */
@@ -25,6 +26,8 @@ export interface LockOwner {
   boot: string | undefined;
   /** Tells this process's own lock from a stale one left by an earlier process with the same pid. */
   nonce: string;
+  /** When the process started (Linux): a live process under the same pid that started later is not the owner. */
+  started?: string | undefined;
   since: string;
 }
 
@@ -66,6 +69,7 @@ export function lockDataDir(dataDir: string): { release(): void } {
     host: hostname(),
     boot: bootId(),
     nonce: randomUUID(),
+    started: processStart(process.pid),
     since: new Date().toISOString(),
   };
   const text = `${JSON.stringify(mine)}\n`;
@@ -133,9 +137,23 @@ function isLive(path: string, owner: LockOwner): boolean {
   if (owner.pid === process.pid) return held.get(path) === owner.nonce;
   try {
     process.kill(owner.pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false; // EPERM: alive, someone else's
+  }
+  // Pids are reused: after a crash the owner's pid may belong to an unrelated process (a restarted
+  // container runs the same programs again), which would keep the directory locked for good.
+  const started = owner.started && processStart(owner.pid);
+  return !started || started === owner.started;
+}
+
+/** When process `pid` started, in clock ticks since boot (/proc/<pid>/stat field 22); undefined off Linux. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces; field 3 follows the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 

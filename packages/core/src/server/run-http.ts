@@ -55,7 +55,7 @@ export interface HttpHandle {
   url: string;
   /** Starts shutting down: /readyz and new MCP requests answer 503, and connections close after their response. */
   stopAccepting(): void;
-  /** Resolves true once every request received so far has its response written, or false after `timeoutMs`. */
+  /** Resolves true once every request received so far (listen streams aside) has its response written, or false after `timeoutMs`. */
   drained(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -87,11 +87,16 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
   const answered = new IdleWaiters(() => unanswered.size === 0);
   let draining = false;
   const server = createServer((req, res) => {
-    unanswered.add(res);
-    res.once('close', () => {
-      unanswered.delete(res);
-      answered.check();
-    });
+    // A subscriptions/listen stream stays open for as long as the client listens and carries no
+    // call: shutdown does not wait for it, and close() ends it. (The SDK refuses a request whose
+    // Mcp-Method header differs from its body, so the header names the stream truly.)
+    if (String(req.headers['mcp-method']).trim() !== 'subscriptions/listen') {
+      unanswered.add(res);
+      res.once('close', () => {
+        unanswered.delete(res);
+        answered.check();
+      });
+    }
     if (draining) res.setHeader('Connection', 'close');
     void route(req, res).catch((error: unknown) => {
       log.error({ err: error }, 'http request failed');
