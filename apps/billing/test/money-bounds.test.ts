@@ -7,6 +7,7 @@ import { createInvoice } from '../src/tools/create-invoice.js';
 import { getCustomerBillingSummary } from '../src/tools/get-customer-billing-summary.js';
 import { grantAccountCredit } from '../src/tools/grant-account-credit.js';
 import { onboardCustomer } from '../src/tools/onboard-customer.js';
+import { recordPaymentTool } from '../src/tools/record-payment.js';
 import { call, callError, rowCounts, setupBilling, type Billing } from './support/billing.js';
 import { invariantViolations } from './support/invariants.js';
 import { addTestPlans } from './support/plans.js';
@@ -55,7 +56,17 @@ describe('customer totals stay within what a JSON number carries', () => {
   });
 
   it('refuses credit that would take the account credit past 2^53 - 1', async () => {
-    const id = await customer('Huge credit');
+    // The credit caps keep a grant far below 2^53 - 1, so an overpayment (which no cap limits)
+    // brings the account credit to the top and a small grant fills the last of it.
+    const { data } = await call(b, onboardCustomer, { name: 'Huge credit', plan_id: 'plan_basic' });
+    const id = data.customer.customer_id;
+    const firstInvoice = data.first_invoice!;
+    await call(b, recordPaymentTool, {
+      invoice_id: firstInvoice.invoice_id,
+      amount_minor: MAX,
+      currency: 'USD',
+      method: 'bank_transfer',
+    });
     const grant = (amount: number) => ({
       customer_id: id,
       amount_minor: amount,
@@ -63,7 +74,7 @@ describe('customer totals stay within what a JSON number carries', () => {
       reason: 'Goodwill',
       apply_to_open_invoices: false,
     });
-    await call(b, grantAccountCredit, grant(MAX));
+    await call(b, grantAccountCredit, grant(firstInvoice.amount_due_minor));
     const before = await rowCounts(b.db);
     const error = await callError(b, grantAccountCredit, grant(1));
     expect(error.code).toBe('precondition_failed');

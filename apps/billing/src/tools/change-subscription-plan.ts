@@ -83,26 +83,23 @@ export const changeSubscriptionPlan = defineBillingTool({
   name: 'change_subscription_plan',
   title: 'Change subscription plan',
   description:
-    "Moves a customer's subscription to another plan in the same currency. when='now' switches today and invoices " +
-    'the difference, prorated to the day and shown line by line: a credit for the unused days of the old plan and a ' +
-    'charge for the same days of the new one (monthly ↔ yearly starts a new period today and charges it in full). ' +
-    'Lines round halves up. If the credit exceeds the charge the surplus becomes ' +
-    "account credit. Account credit is applied to the invoice. when='period_end' schedules the switch for the end of " +
-    'the current period with no charge now (replacing any earlier schedule). During a trial the plan just switches. ' +
-    'A period that ended before its renewal ran is first invoiced on the old plan (renewal_invoices). ' +
-    "when='now' asks the person first. It does not cancel subscriptions.",
+    "Moves a customer's subscription to another plan in the same currency. when='now' asks the person first, " +
+    "switches today and invoices the difference prorated to the day, line by line: a credit for the old plan's " +
+    'unused days and a charge for the same days of the new one (monthly ↔ yearly starts a new period, charged in ' +
+    'full); halves round up. A surplus becomes account credit; account credit is applied to the invoice. ' +
+    "when='period_end' switches at the next renewal, charging nothing now (replaces any earlier schedule). During a " +
+    'trial the plan just switches. A period that ended before its renewal ran is first invoiced on the old plan ' +
+    '(renewal_invoices). Does not cancel subscriptions.',
   input: z.object({
     customer_id: customerId,
     new_plan_id: z.string().min(1).max(80).describe('Plan to move to (plan_…), from billing://plans.'),
-    when: z
-      .enum(['now', 'period_end'])
-      .describe("'now' (prorated today) or 'period_end' (at the next renewal)."),
+    when: z.enum(['now', 'period_end']),
     idempotency_key: idempotencyKey(),
   }),
   output: z.object({
     subscription: SubscriptionOut,
     previous_plan_id: z.string(),
-    effective_at: z.string().describe('When the new plan takes over (RFC 3339, UTC)'),
+    effective_at: z.string().describe('When the new plan takes over'),
     proration: z
       .object({
         remaining_days: z.number().int(),
@@ -113,9 +110,7 @@ export const changeSubscriptionPlan = defineBillingTool({
       .nullable()
       .describe("null for 'period_end' and during a trial"),
     invoice: InvoiceOut.nullable(),
-    renewal_invoices: z
-      .array(RenewalOut)
-      .describe('Ended periods invoiced on the old plan before the change; usually empty'),
+    renewal_invoices: z.array(RenewalOut),
   }),
   // Destructive: an immediate change can invoice a full new year at once, so it asks first.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

@@ -25,10 +25,10 @@ export const createInvoice = defineBillingTool({
   name: 'create_invoice',
   title: 'Create an invoice',
   description:
-    "Issues a one-off invoice (up to 100 lines) in the customer's currency and applies their account credit (soonest-expiring first) unless apply_credit is false. For charges outside the subscription; periods and plan changes are invoiced by onboard_customer and change_subscription_plan. An issued invoice is final: give money back with grant_account_credit or issue_refund.",
+    "Issues a one-off invoice in the customer's currency and applies their account credit (soonest-expiring first) unless apply_credit is false. For charges outside the subscription (onboard_customer and change_subscription_plan invoice periods and plan changes). An issued invoice is final: give money back with grant_account_credit or issue_refund.",
   input: z.object({
     customer_id: customerId,
-    currency: currencyCode("The customer's billing currency, stated to confirm the unit of every amount"),
+    currency: currencyCode("The customer's currency, confirming every amount's unit"),
     lines: z
       .array(
         z.object({
@@ -39,15 +39,10 @@ export const createInvoice = defineBillingTool({
       )
       .min(1)
       .max(100)
-      .describe('Line items, 1 to 100; each is quantity × unit_amount_minor.'),
-    due_at: rfc3339
-      .optional()
-      .describe('Due date-time (RFC 3339). Default: the configured payment terms after today.'),
+      .describe('Each is quantity × unit_amount_minor.'),
+    due_at: rfc3339.optional().describe('Due (RFC 3339); default today plus payment terms.'),
     memo: z.string().trim().max(500).optional().describe('Note printed on the invoice.'),
-    apply_credit: z
-      .boolean()
-      .default(true)
-      .describe("Settle what it can from the customer's account credit (default true)."),
+    apply_credit: z.boolean().default(true),
     idempotency_key: idempotencyKey(),
   }),
   output: z.object({

@@ -23,16 +23,10 @@ export const getCustomerBillingSummary = defineBillingTool({
   name: 'get_customer_billing_summary',
   title: 'Customer billing summary',
   description:
-    'Everything about one customer in one call: profile, plan and any scheduled change, balance due and usable credit per currency, overdue invoices, recent invoices, payments and refunds, up to 20 usable credits (soonest expiry first), and points needing attention. Takes a customer id (cus_…) or exact email. For more invoices use find_invoices; for one invoice in full read billing://invoices/{invoice_id}.',
+    'One customer at a glance: profile, plan and any scheduled change, balance due and usable credit per currency, overdue invoices, recent invoices, payments and refunds, up to 20 usable credits (soonest expiry first), and points needing attention. For more invoices use find_invoices; for one invoice in full read billing://invoices/{invoice_id}.',
   input: z.object({
     customer: z.string().trim().min(1).max(254).describe('Customer id (cus_…) or exact email.'),
-    recent: z
-      .number()
-      .int()
-      .min(1)
-      .max(20)
-      .default(5)
-      .describe('How many recent invoices, payments and refunds (default 5, max 20).'),
+    recent: z.number().int().min(1).max(20).default(5).describe('Length of each recent list.'),
   }),
   output: z.object({
     customer: CustomerOut,
@@ -59,7 +53,7 @@ export const getCustomerBillingSummary = defineBillingTool({
     recent_invoices: z.array(InvoiceOut),
     recent_payments: z.array(PaymentOut),
     recent_refunds: z.array(RefundOut),
-    credits: z.array(CreditOut).describe('Usable credit, soonest expiry first, at most 20'),
+    credits: z.array(CreditOut),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   effects: 'none',

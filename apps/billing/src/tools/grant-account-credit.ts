@@ -23,30 +23,22 @@ export const grantAccountCredit = defineBillingTool({
   title: 'Grant account credit',
   description:
     'Gives a customer account credit (goodwill, compensation) in their currency, with a reason and optional ' +
-    'expiry. By default it settles their open invoices at once, oldest due first; the rest applies to ' +
-    'future invoices. Expired credit lapses. To return money paid, use issue_refund. Limits: a cap per ' +
+    'expiry. Unless apply_to_open_invoices is false it settles their open invoices at once, oldest due first; ' +
+    'the rest applies to future invoices until it expires. To return money paid, use issue_refund. Caps per ' +
     'grant and per operator per day (precondition_failed says what is left); larger grants ask the person first.',
   input: z.object({
     customer_id: customerId,
     amount_minor: minorAmount('Credit to grant'),
     currency: currencyCode("The customer's billing currency"),
-    reason: reasonText.describe('Why the credit is granted (3-500 characters).'),
-    expires_at: rfc3339
-      .optional()
-      .describe('When unused credit lapses (RFC 3339, in the future). Default: never.'),
-    apply_to_open_invoices: z
-      .boolean()
-      .default(true)
-      .describe('Settle open invoices with it right away (default true).'),
+    reason: reasonText.describe('Why it is granted.'),
+    expires_at: rfc3339.optional().describe('When unused credit lapses (RFC 3339, future); default never.'),
+    apply_to_open_invoices: z.boolean().default(true),
     idempotency_key: idempotencyKey(),
   }),
   output: z.object({
-    credit: CreditOut.describe('The granted credit, after anything applied to open invoices'),
+    credit: CreditOut.describe('After anything applied to open invoices'),
     applied_to: z.array(z.object({ invoice_id: z.string(), amount_minor: z.number().int() })),
-    credit_balance_minor: z
-      .number()
-      .int()
-      .describe('Usable account credit in this currency afterwards (all unexpired credit)'),
+    credit_balance_minor: z.number().int().describe('All usable credit in this currency afterwards'),
   }),
   // Destructive: credit cannot be taken back by any tool, and it settles open invoices at once.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

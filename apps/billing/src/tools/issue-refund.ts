@@ -21,25 +21,22 @@ export const issueRefund = defineBillingTool({
   name: 'issue_refund',
   title: 'Refund a payment',
   description:
-    'Refunds all or part of a payment (pay_…), with a reason kept on record. Omit amount_minor to refund everything ' +
-    'still refundable. Refunds on one payment never add up to more than it captured (precondition_failed says how much ' +
-    'is left). The part of the payment that became account credit and is still unused is taken back from that credit first. ' +
+    'Refunds all or part of a payment, with a reason kept on record; omit amount_minor to refund all that is left. ' +
+    "Refunds never exceed what the payment captured. Unused credit the payment's overpayment created is taken back first. " +
     "Refunds taking the payment's refunds, or yours today, above a configured amount ask the person first; " +
-    'each operator has a daily refund cap per currency (precondition_failed with what is left today). ' +
-    'This records the refund in the ledger; paying the money out through the provider happens outside this server. ' +
+    'each operator has a daily refund cap per currency. Either limit: precondition_failed says what is left. ' +
+    'Records the refund in the ledger only; the payout through the provider happens outside this server. ' +
     'To compensate without moving money, use grant_account_credit.',
   input: z.object({
     payment_id: z.string().min(1).max(80).describe('Payment to refund (pay_…).'),
     amount_minor: minorAmount('Amount to refund').optional(),
     currency: currencyCode("The payment's currency"),
-    reason: reasonText.describe(
-      'Why the money goes back (3-500 characters); shown to finance and in audits.',
-    ),
+    reason: reasonText.describe('Why; shown to finance and in audits.'),
     idempotency_key: idempotencyKey(),
   }),
   output: z.object({
     refund: RefundOut,
-    payment: PaymentOut.describe('The payment after the refund'),
+    payment: PaymentOut,
     daily_cap_remaining_minor: z.number().int().describe('What you may still refund today in this currency'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

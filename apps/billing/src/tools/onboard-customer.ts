@@ -20,10 +20,10 @@ export const onboardCustomer = defineBillingTool({
   name: 'onboard_customer',
   title: 'Onboard a customer',
   description:
-    "Creates a customer, subscribes them to a plan from today and invoices the first period (or starts a free trial, invoiced when it ends); the customer's currency is the plan's. An email already in use is refused with conflict and that customer's id. Takes no payment (use record_payment). Plans: billing://plans.",
+    "Creates a customer, subscribes them to a plan from today and invoices the first period (or starts a free trial, invoiced when it ends); the customer's currency is the plan's. An email in use is refused with conflict and that customer's id. Takes no payment (use record_payment).",
   input: z.object({
     name: z.string().trim().min(1).max(200).describe('Customer or company name.'),
-    email: z.email().max(254).optional().describe('Billing email; used to find the customer later.'),
+    email: z.email().max(254).optional().describe('Billing email; finds the customer later.'),
     plan_id: z.string().min(1).max(80).describe('Plan to subscribe to (plan_…), from billing://plans.'),
     trial_days: z
       .number()
@@ -31,9 +31,7 @@ export const onboardCustomer = defineBillingTool({
       .min(0)
       .max(365)
       .optional()
-      .describe(
-        "Free trial length in days; 0 invoices the first period now. Default: the plan's own trial length.",
-      ),
+      .describe("Trial days; 0 invoices the first period now. Default: the plan's."),
     idempotency_key: idempotencyKey(),
   }),
   output: z.object({

@@ -22,7 +22,7 @@ export const recordPaymentTool = defineBillingTool({
   name: 'record_payment',
   title: 'Record a payment',
   description:
-    "Books money already received against an invoice, from a provider event (provider and provider_reference, e.g. the charge id) or by hand (bank transfer, cheque); it charges no one. A partial payment leaves the rest due. An overpayment becomes account credit, and the customer's usable credit in that currency then settles their other open invoices, oldest due first; the rest stays as credit. A provider_reference is recorded once per provider: a repeat is refused with conflict and the existing payment id.",
+    "Books money already received against an invoice, from a provider event or by hand (bank transfer, cheque); it charges no one. A partial payment leaves the rest due. An overpayment becomes account credit, which then settles the customer's other open invoices in that currency, oldest due first (credit_applied_to). A provider_reference is recorded once per provider: a repeat is refused with conflict and the existing payment id.",
   input: z.object({
     invoice_id: z.string().min(1).max(80).describe('Invoice paid (inv_…).'),
     amount_minor: minorAmount('Amount received'),
@@ -36,31 +36,26 @@ export const recordPaymentTool = defineBillingTool({
         error: 'provider must be a short lower-case name such as stripe or bank',
       })
       .default('manual')
-      .describe(
-        "Payment provider or channel (e.g. stripe, adyen, bank); 'manual' for hand entries (default).",
-      ),
+      .describe("Provider or channel, e.g. stripe, bank; 'manual' for hand entries."),
     provider_reference: z
       .string()
       .trim()
       .min(1)
       .max(200)
       .optional()
-      .describe("Provider's id for this payment (charge or transfer reference)."),
+      .describe("Provider's charge or transfer id."),
     received_at: rfc3339
       .optional()
       .describe(
-        `When the money arrived (RFC 3339); default now. At most ${CLOCK_SKEW_MINUTES} minutes ahead of the server clock.`,
+        `When it arrived (RFC 3339); default now; at most ${CLOCK_SKEW_MINUTES} minutes ahead of server time.`,
       ),
     note: z.string().trim().max(500).optional(),
     idempotency_key: idempotencyKey(),
   }),
   output: z.object({
     payment: PaymentOut,
-    invoice: InvoiceOut.describe('The invoice after the payment'),
-    credit_created_minor: z.number().int().describe('Overpayment turned into account credit'),
-    credit_applied_to: z
-      .array(z.object({ invoice_id: z.string(), amount_minor: z.number().int() }))
-      .describe('Other open invoices settled from account credit after the overpayment'),
+    invoice: InvoiceOut,
+    credit_applied_to: z.array(z.object({ invoice_id: z.string(), amount_minor: z.number().int() })),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   effects: 'transactional',
@@ -103,7 +98,6 @@ export const recordPaymentTool = defineBillingTool({
       data: {
         payment: paymentOut(payment),
         invoice: invoiceOut(invoice, now),
-        credit_created_minor: Number(payment.creditedMinor),
         credit_applied_to: creditApplications.map((a) => ({
           invoice_id: a.invoiceId,
           amount_minor: Number(a.amountMinor),

@@ -16,7 +16,7 @@ export const minorAmount = (what: string) =>
     .int({ error: `${what} must be a whole number of minor units (e.g. cents), not a fraction` })
     .positive({ error: `${what} must be greater than zero` })
     .max(Number.MAX_SAFE_INTEGER)
-    .describe(`${what}, integer minor units (USD 12.34 is 1234).`);
+    .describe(`${what}, minor units (1234 = USD 12.34).`);
 
 export const currencyCode = (what: string) =>
   z

@@ -84,6 +84,10 @@ export interface CallOptions {
   confirmations?: string[];
 }
 
+// Every scope billing defines, named one by one: a token's '*' grants nothing while
+// AUTH_ALLOW_WILDCARD_SCOPE is off, as it is in tests.
+const BILLING_SCOPES = ['billing:read', 'billing:write', 'billing:refund', 'billing:credit'];
+
 /**
  * Calls a tool through the core wrapper with a real MCP client (2025-11-25 session, so the server
  * can ask for confirmation): validation, scopes, idempotency (a fresh key when the test gives
@@ -100,7 +104,7 @@ export async function call<I extends z.ZodObject, O extends z.ZodObject>(
   const principal = options.principal ?? 'operator-1';
   const client = await connectClient(b.runtime, {
     era: 'legacy-session',
-    authInfo: { token: 'test', clientId: principal, scopes: ['*'], extra: { sub: principal } },
+    authInfo: { token: 'test', clientId: principal, scopes: BILLING_SCOPES, extra: { sub: principal } },
     onElicit: async (message) => {
       options.confirmations?.push(message);
       try {
