@@ -61,8 +61,11 @@ export const CoreConfig = z.object({
 });
 export type CoreConfigValues = z.output<typeof CoreConfig>;
 
+/** An app's own command-line flags: flag name → the environment variable it sets. Boolean flags take no value. */
+export type AppFlags = Record<string, { env: string; type: 'boolean' | 'string' }>;
+
 // Flag name → environment variable name. Boolean flags take no value.
-const FLAGS = {
+const FLAGS: AppFlags = {
   http: { env: 'HTTP', type: 'boolean' },
   host: { env: 'HOST', type: 'string' },
   port: { env: 'PORT', type: 'string' },
@@ -74,7 +77,7 @@ const FLAGS = {
   'database-url': { env: 'DATABASE_URL', type: 'string' },
   operator: { env: 'OPERATOR', type: 'string' },
   'insecure-no-auth': { env: 'INSECURE_NO_AUTH', type: 'boolean' },
-} as const;
+};
 
 /** A configuration problem, reported as one line naming the variable. */
 export class ConfigError extends Error {
@@ -87,26 +90,27 @@ export class ConfigError extends Error {
  */
 export function parseConfig<A extends z.ZodObject>(
   appSchema: A,
-  options: { argv?: string[]; env?: NodeJS.ProcessEnv } = {},
+  options: { argv?: string[]; env?: NodeJS.ProcessEnv; flags?: AppFlags } = {},
 ): CoreConfigValues & z.output<A> {
   const env = { ...(options.env ?? process.env) };
+  const flags: AppFlags = { ...options.flags, ...FLAGS };
   let parsed;
   try {
     parsed = parseArgs({
       args: options.argv ?? process.argv.slice(2),
-      options: Object.fromEntries(Object.entries(FLAGS).map(([name, f]) => [name, { type: f.type }])),
+      options: Object.fromEntries(Object.entries(flags).map(([name, f]) => [name, { type: f.type }])),
       strict: true,
       allowPositionals: false,
     });
   } catch (error) {
     throw new ConfigError(
-      `${(error as Error).message}. Known flags: ${Object.keys(FLAGS)
+      `${(error as Error).message}. Known flags: ${Object.keys(flags)
         .map((f) => `--${f}`)
         .join(' ')}`,
     );
   }
   for (const [name, value] of Object.entries(parsed.values)) {
-    const flag = FLAGS[name as keyof typeof FLAGS];
+    const flag = flags[name]!;
     env[flag.env] = typeof value === 'boolean' ? String(value) : value;
   }
   const schema = CoreConfig.extend(appSchema.shape).refine((c) => !(c.AUTH_JWT_SECRET && c.AUTH_JWKS_URL), {
@@ -117,7 +121,7 @@ export function parseConfig<A extends z.ZodObject>(
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'configuration');
-    const flag = Object.entries(FLAGS).find(([, f]) => f.env === variable)?.[0];
+    const flag = Object.entries(flags).find(([, f]) => f.env === variable)?.[0];
     const where = flag ? `${variable} (--${flag})` : variable;
     throw new ConfigError(`Invalid ${where}: ${issue.message}`);
   }

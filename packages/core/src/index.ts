@@ -18,7 +18,7 @@ export {
   DEFAULT_TEXT_BUDGET_CHARS,
 } from './pagination/budget.js';
 export { pageInput, pageOutput } from './pagination/page-schema.js';
-export { parseConfig, CoreConfig, ConfigError, type CoreConfigValues } from './config.js';
+export { parseConfig, CoreConfig, ConfigError, type AppFlags, type CoreConfigValues } from './config.js';
 export { createLogger, type Logger, type LogLevel } from './logging.js';
 export { runApp, type AppMain } from './server/run-app.js';
 export { createServerFactory, selectTools } from './server/factory.js';

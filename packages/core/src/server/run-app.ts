@@ -2,10 +2,10 @@ import { Console } from 'node:console';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ConfigError, parseConfig, type CoreConfigValues } from '../config.js';
+import { ConfigError, parseConfig, type AppFlags, type CoreConfigValues } from '../config.js';
 import type { Database } from '../db/database.js';
 import { loadMigrations } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
+import { openDatabase, type OpenDatabaseOptions } from '../db/open.js';
 import { startIdempotencyReaper } from '../idempotency/reaper.js';
 import { createLogger, type Logger } from '../logging.js';
 import type { AppDefinition } from './app.js';
@@ -22,6 +22,10 @@ export interface AppMain<Deps, C extends z.ZodObject> {
   migrations: URL;
   /** The app's own settings, parsed from the environment together with core's. */
   config: C;
+  /** The app's own flags (`--ingest PATH`), each setting one of its config variables. */
+  flags?: AppFlags;
+  /** Extensions the embedded PGlite loads, for migrations that create them. */
+  pgliteExtensions?: OpenDatabaseOptions['pgliteExtensions'];
   deps(context: { config: CoreConfigValues & z.output<C>; log: Logger }): Deps;
   /** Loads demo data when started with --seed-demo (must be idempotent). */
   seedDemo?(db: Database, deps: Deps): Promise<void>;
@@ -42,7 +46,7 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   };
   let config;
   try {
-    config = parseConfig(main.config);
+    config = parseConfig(main.config, main.flags ? { flags: main.flags } : {});
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return fail(error.message);
@@ -73,7 +77,13 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     config.BOUNDED_DATA_DIR ??
     join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'bounded', main.app.name);
   const metrics = config.HTTP ? await createPromMetrics(main.app.name) : undefined;
-  const raw = openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, dataDir, log });
+  const raw = openDatabase({
+    url: config.DATABASE_URL,
+    poolMax: config.DB_POOL_MAX,
+    dataDir,
+    log,
+    ...(main.pgliteExtensions ? { pgliteExtensions: main.pgliteExtensions } : {}),
+  });
   const runtime = createRuntime({
     app: main.app,
     db: raw,
