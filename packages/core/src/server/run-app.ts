@@ -27,6 +27,13 @@ export interface AppMain<Deps, C extends z.ZodObject> {
   /** Extensions the embedded PGlite loads, for migrations that create them. */
   pgliteExtensions?: OpenDatabaseOptions['pgliteExtensions'];
   deps(context: { config: CoreConfigValues & z.output<C>; log: Logger }): Deps;
+  /**
+   * Work to finish before serving, chosen by the configuration (`--ingest PATH`); returning
+   * undefined leaves the database unopened until first use.
+   */
+  atStart?(
+    config: CoreConfigValues & z.output<C>,
+  ): ((context: { db: Database; deps: Deps; log: Logger }) => Promise<void>) | undefined;
   /** Loads demo data when started with --seed-demo (must be idempotent). */
   seedDemo?(db: Database, deps: Deps): Promise<void>;
   /**
@@ -124,6 +131,11 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     await runtime.ready();
     await main.seedDemo!(runtime.db, runtime.deps);
     log.info('demo data ready (loaded once; later starts leave existing data alone)');
+  }
+  const startTask = main.atStart?.(config);
+  if (startTask) {
+    await runtime.ready();
+    await startTask({ db: runtime.db, deps: runtime.deps, log });
   }
   const closeDatabase = async () => {
     stopBackground();
