@@ -1,0 +1,165 @@
+import type { Queryable } from '@bounded/core';
+import { BM25, TEXT_SEARCH_CONFIG } from '../domain/bm25.js';
+
+/** Which documents a search looks in. */
+export interface SearchFilters {
+  collection?: string;
+  /** Documents carrying every one of these tags. */
+  tags?: string[];
+  /** Documents whose uri starts with this. */
+  source?: string;
+}
+
+/**
+ * How candidates are matched (the GIN-indexed part):
+ * - 'websearch': the user's query syntax (quotes, OR, -exclusion), all terms required;
+ * - 'all' / 'any': these lexemes, all of them or any of them.
+ */
+export type Match = { kind: 'websearch'; query: string } | { kind: 'all' | 'any'; lexemes: string[] };
+
+export type Ranking = 'bm25' | 'ts_rank_cd';
+
+export interface RankedChunk {
+  chunkId: string;
+  documentId: string;
+  title: string;
+  uri: string;
+  collection: string;
+  headingPath: string[];
+  start: number;
+  end: number;
+  score: number;
+  body: string;
+  /** ts_headline of the body with the matches marked «like this»; only when asked for. */
+  snippet: string | null;
+}
+
+export interface RankOptions {
+  match: Match;
+  /** Lexemes BM25 scores (the query's own, or its corrected spelling). */
+  lexemes: string[];
+  filters: SearchFilters;
+  limit: number;
+  offset: number;
+  ranking?: Ranking;
+  /** Mark matches in a snippet of each returned chunk (done on the returned page only). */
+  highlight?: boolean;
+  signal?: AbortSignal;
+}
+
+const CFG = TEXT_SEARCH_CONFIG;
+const HEADLINE = 'StartSel=«, StopSel=», MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "';
+
+/** The query's lexemes under the search configuration (stemmed, stop words gone), sorted and distinct. */
+export async function lexemesOf(q: Queryable, text: string): Promise<string[]> {
+  const { rows } = await q.query<{ lexemes: string[] }>(
+    `SELECT tsvector_to_array(to_tsvector('${CFG}', $1)) AS lexemes`,
+    [text],
+  );
+  return rows[0]?.lexemes ?? [];
+}
+
+/** Which of these lexemes occur in the corpus. */
+export async function knownLexemes(q: Queryable, lexemes: string[]): Promise<Set<string>> {
+  const { rows } = await q.query<{ term: string }>('SELECT term FROM kb_terms WHERE term = ANY($1::text[])', [
+    lexemes,
+  ]);
+  return new Set(rows.map((r) => r.term));
+}
+
+/** The indexed term most similar to `lexeme` by trigrams (pg_trgm), if any is similar enough. */
+export async function closestTerm(q: Queryable, lexeme: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ term: string }>(
+    `SELECT term FROM kb_terms
+      WHERE term OPERATOR(public.%) $1
+      ORDER BY public.similarity(term, $1) DESC, df DESC, term
+      LIMIT 1`,
+    [lexeme],
+  );
+  return rows[0]?.term;
+}
+
+/**
+ * Ranks chunks: candidates from the GIN-indexed tsvector match (and the filters), scored by BM25
+ * in SQL from the stored document frequencies and chunk lengths (or by ts_rank_cd, the baseline
+ * the quality test compares against). Highlights only the page returned.
+ */
+export async function rankChunks(q: Queryable, options: RankOptions): Promise<RankedChunk[]> {
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const tsquery =
+    options.match.kind === 'websearch'
+      ? `websearch_to_tsquery('${CFG}', ${param(options.match.query)})`
+      : `array_to_string(ARRAY(SELECT quote_literal(l) FROM unnest(${param(options.match.lexemes)}::text[]) l), ${param(
+          options.match.kind === 'all' ? ' & ' : ' | ',
+        )})::tsquery`;
+  const where: string[] = ['c.tsv @@ m.query'];
+  const { collection, tags, source } = options.filters;
+  if (collection !== undefined) where.push(`d.collection = ${param(collection)}`);
+  if (tags !== undefined && tags.length > 0) where.push(`d.tags @> ${param(tags)}::text[]`);
+  if (source !== undefined) where.push(`starts_with(d.uri, ${param(source)})`);
+  const lexemes = param(options.lexemes);
+  const { k1, b, weights } = BM25;
+  const score =
+    options.ranking === 'ts_rank_cd'
+      ? 'SELECT cand.id, ts_rank_cd(cand.tsv, m.query)::float8 AS score FROM candidates cand, m'
+      : `SELECT cand.id,
+                sum(t.idf * tf.w * ${k1 + 1} / (tf.w + ${k1} * (${1 - b} + ${b} * cand.token_count / s.avgdl)))::float8 AS score
+           FROM candidates cand
+          CROSS JOIN stats s
+          CROSS JOIN LATERAL unnest(cand.tsv) u
+           JOIN terms t ON t.term = u.lexeme
+          CROSS JOIN LATERAL (
+            SELECT sum(CASE wt WHEN 'A' THEN ${weights.title} WHEN 'B' THEN ${weights.heading} ELSE ${weights.body} END)::float8 AS w
+              FROM unnest(u.weights) wt) tf
+          GROUP BY cand.id`;
+  const snippet = options.highlight ? `ts_headline('${CFG}', c.body, m.query, '${HEADLINE}')` : 'NULL::text';
+  const sql = `
+    WITH m AS (SELECT ${tsquery} AS query),
+    stats AS (
+      SELECT chunk_count::float8 AS n, greatest(total_tokens::float8 / greatest(chunk_count, 1), 1) AS avgdl
+        FROM kb_corpus_stats),
+    terms AS (
+      SELECT t.term, ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) AS idf
+        FROM kb_terms t, stats s WHERE t.term = ANY(${lexemes}::text[])),
+    candidates AS (
+      SELECT c.id, c.tsv, c.token_count
+        FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id, m
+       WHERE ${where.join(' AND ')}),
+    scored AS (${score}),
+    page AS (SELECT id, score FROM scored ORDER BY score DESC, id LIMIT ${param(options.limit)} OFFSET ${param(options.offset)})
+    SELECT c.id::text AS chunk_id, d.id AS document_id, d.title, d.uri, d.collection, c.heading_path,
+           c.start_offset, c.end_offset, p.score, c.body, ${snippet} AS snippet
+      FROM page p JOIN kb_chunks c ON c.id = p.id JOIN kb_documents d ON d.id = c.document_id, m
+     ORDER BY p.score DESC, p.id`;
+  options.signal?.throwIfAborted();
+  const { rows } = await q.query<{
+    chunk_id: string;
+    document_id: string;
+    title: string;
+    uri: string;
+    collection: string;
+    heading_path: string[];
+    start_offset: number;
+    end_offset: number;
+    score: number;
+    body: string;
+    snippet: string | null;
+  }>(sql, params);
+  return rows.map((r) => ({
+    chunkId: r.chunk_id,
+    documentId: r.document_id,
+    title: r.title,
+    uri: r.uri,
+    collection: r.collection,
+    headingPath: r.heading_path,
+    start: r.start_offset,
+    end: r.end_offset,
+    score: Number(r.score),
+    body: r.body,
+    snippet: r.snippet,
+  }));
+}
