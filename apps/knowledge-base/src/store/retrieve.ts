@@ -6,6 +6,7 @@ import {
   rankChunks,
   type Match,
   type RankedChunk,
+  type Ranking,
   type SearchFilters,
 } from './search.js';
 
@@ -31,6 +32,8 @@ export interface RetrieveOptions {
   /** 'all': the query's syntax first (search); 'any': any term (a question in prose). */
   prefer: 'all' | 'any';
   highlight: boolean;
+  /** BM25 unless the baseline is being measured. */
+  ranking?: Ranking;
   /** A match resolved by an earlier page; skips the fallbacks. */
   resolved?: ResolvedMatch;
   signal?: AbortSignal;
@@ -53,6 +56,7 @@ export async function retrieve(
       limit: options.limit,
       offset: options.offset,
       highlight: options.highlight,
+      ranking: options.ranking ?? 'bm25',
       ...(options.signal ? { signal: options.signal } : {}),
     });
   if (options.resolved) {
