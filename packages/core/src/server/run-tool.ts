@@ -18,6 +18,7 @@ import { sleep } from '../sleep.js';
 import { DEFAULT_TEXT_BUDGET_CHARS, truncateText } from '../pagination/budget.js';
 import { ConfirmationNeeded, confirmationSchema, makeConfirm } from './confirm.js';
 import type { Phase, Principal, ToolContext, ToolDefinition } from './define.js';
+import { loneSurrogatePath } from './lone-surrogate.js';
 import { errorResult, successResult } from './results.js';
 import type { Runtime } from './runtime.js';
 import type { PreparedSchemas } from './tool-schema.js';
@@ -76,6 +77,8 @@ export async function runTool(call: ToolCall): Promise<CallToolResult | InputReq
   try {
     const parsed = call.schemas.input.safeParse(call.args ?? {});
     if (!parsed.success) throw invalidArguments(parsed.error);
+    const malformed = loneSurrogatePath(parsed.data);
+    if (malformed) throw malformedText(malformed);
     const input = parsed.data as Record<string, unknown>;
     requireScopes(tool, call.principal);
     release = await runtime.limiter.acquire(signal);
@@ -309,6 +312,18 @@ function invalidArguments(error: z.ZodError): ToolError {
     hint: 'Fix the named fields and call again; nothing was changed.',
     details: { issues: issues.slice(0, 20) },
   });
+}
+
+function malformedText(path: string[]): ToolError {
+  const field = path.length > 0 ? path.join('.') : '(arguments)';
+  return new ToolError(
+    'invalid_argument',
+    `Invalid arguments: ${field}: not well-formed Unicode (an unpaired surrogate).`,
+    {
+      hint: 'Send text as valid Unicode (decode bytes as UTF-8 first); nothing was changed.',
+      details: { issues: [{ field, problem: 'not well-formed Unicode' }] },
+    },
+  );
 }
 
 function requireScopes(tool: ToolDefinition, principal: Principal): void {
