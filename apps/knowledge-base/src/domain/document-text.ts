@@ -18,17 +18,15 @@ export class UnreadableContent extends Error {
 }
 
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const FIRST_H1 = /^#[ \t]+(.+?)[ \t]*#*[ \t]*$/m;
 
 let turndown: TurndownService | undefined;
 
 /** Checks and normalizes a document's text for indexing. Throws UnreadableContent for binary or malformed text. */
 export function prepareText(raw: string, type: ContentType): PreparedText {
-  // Binary data decoded as text shows NULs; unpaired surrogates are what invalid UTF-16 input leaves.
+  // Binary data decoded as text shows NULs. (Unpaired surrogates never get this far: the core
+  // refuses them in any tool argument, and file bytes are decoded strictly.)
   if (raw.includes('\u0000')) throw new UnreadableContent('it contains NUL bytes (binary data, not text)');
-  if (LONE_SURROGATE.test(raw))
-    throw new UnreadableContent('it is not well-formed Unicode (unpaired surrogates)');
   const lf = raw.replace(/\r\n?/g, '\n');
   if (type === 'text') return { text: lf, declaredTitle: undefined };
   if (type === 'html') {
