@@ -80,7 +80,7 @@ function frontMatterTitle(yaml: string | undefined): string | undefined {
 function htmlToMarkdown(html: string): string {
   if (!turndown) {
     turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced' });
-    turndown.remove(['script', 'style', 'noscript', 'template', 'head']);
+    turndown.remove(['head', 'title', 'script', 'style', 'noscript', 'template']);
   }
   return turndown.turndown(html);
 }

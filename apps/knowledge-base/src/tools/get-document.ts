@@ -18,9 +18,7 @@ const SectionOut = z.object({
   start_offset: z.number().int(),
   end_offset: z.number().int(),
   text: z.string(),
-  partial: z
-    .boolean()
-    .describe('true when this is part of a section (it began on an earlier page or continues on the next).'),
+  partial: z.boolean().describe('true when only part of the section is here.'),
 });
 
 const DocumentOut = z.object({

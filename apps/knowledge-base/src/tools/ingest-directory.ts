@@ -11,11 +11,10 @@ export const ingestDirectoryTool = defineKbTool({
   name: 'ingest_directory',
   title: 'Index files from a server directory',
   description:
-    'Indexes the markdown (.md, .mdx), text (.txt) and HTML files under a directory (or one file) on the server, inside the ' +
-    'directories the operator allowed (relative paths start at the first of them). Paths that lead outside — "..", other absolute ' +
-    'paths, symbolic links pointing out — are refused and never read. Files too large, binary or not UTF-8 are skipped with a reason. ' +
-    'Upserts by file uri (file:///…), skipping unchanged files; collection defaults to the directory name. Work commits in batches ' +
-    'of 25 files with progress notifications: if the call fails or times out, retry with the same idempotency_key to continue where it stopped.',
+    'Indexes the .md, .mdx, .txt and .html files under a directory (or one file) on the server, inside the directories the ' +
+    'operator allowed (relative paths start at the first). Paths leading outside (.., other absolute paths, symlinks out) are ' +
+    'refused unread; large, binary or non-UTF-8 files are skipped with a reason. Upserts by file uri, skipping unchanged files. ' +
+    'Commits every 25 files with progress; after a failure or timeout, retry with the same idempotency_key to continue.',
   input: z.object({
     path: z
       .string()

@@ -25,12 +25,10 @@ export const searchKnowledge = defineKbTool({
   name: 'search_knowledge',
   title: 'Search the knowledge base',
   description:
-    'Finds passages matching a keyword query, best first (BM25 ranking; titles and headings weigh more than body text). ' +
-    'Returns short highlighted snippets with citations (document id, title, uri, heading path, character offsets), ' +
-    'not whole documents: read more with get_document, or call research_question to get the passages themselves within a token budget. ' +
-    'Query syntax: words (all required), "quoted phrases", OR, -excluded. When nothing matches it corrects misspelt words, then ' +
-    'accepts passages with any of the words; matched says which happened. Filter by collection, tags or uri prefix (source). ' +
-    'Pages of 20 (max 100); pass next_cursor back as cursor with the same query and filters.',
+    'Finds passages matching keywords, best first (BM25; titles and headings weigh more). Returns highlighted snippets with ' +
+    'citations, not whole documents: read on with get_document, or use research_question for passages within a token budget. ' +
+    'Syntax: words (all required), "phrases", OR, -word. If nothing matches, misspellings are corrected, then any word may ' +
+    'match (see match.matched). Pages of 20 (max 100): pass next_cursor back with the same query and filters.',
   input: z.object({
     query: SearchQuery.describe('Keywords, e.g. useEffect cleanup "strict mode".'),
     ...filterInput,

@@ -20,12 +20,7 @@ export const documentUri = z.string().min(1).max(2048);
 export const filterInput = {
   collection: collectionName.optional().describe('Only documents in this collection.'),
   tags: z.array(tagName).max(10).optional().describe('Only documents carrying all of these tags.'),
-  source: z
-    .string()
-    .min(1)
-    .max(2048)
-    .optional()
-    .describe('Only documents whose uri starts with this prefix.'),
+  source: z.string().min(1).max(2048).optional().describe('Only documents whose uri starts with this.'),
 };
 
 export function filtersOf(input: {
@@ -56,9 +51,7 @@ export const MatchOut = z.object({
   mode: z.enum(['keyword']).describe('keyword: BM25 full-text ranking (no embeddings are configured).'),
   matched: z
     .enum(['all_terms', 'any_term', 'spelling_corrected'])
-    .describe(
-      'all_terms: every query term; any_term: no passage had them all; spelling_corrected: see corrections.',
-    ),
+    .describe('all_terms: every term matched; any_term: some did; spelling_corrected: see corrections.'),
   corrections: z.array(z.object({ from: z.string(), to: z.string() })),
 });
 
