@@ -37,6 +37,18 @@ CREATE TABLE kb_chunks (
 );
 CREATE INDEX kb_chunks_tsv ON kb_chunks USING gin (tsv);
 
+-- The inverted index BM25 reads: each lexeme of each chunk with its field-weighted frequency
+-- (title, heading and body occurrences weighted as domain/bm25.ts says when the chunk was indexed).
+-- The chunk's length is repeated here so that scoring reads this index and nothing else.
+CREATE TABLE kb_postings (
+  chunk_id bigint NOT NULL REFERENCES kb_chunks (id) ON DELETE CASCADE,
+  term text NOT NULL,
+  tf real NOT NULL CHECK (tf > 0),
+  chunk_tokens integer NOT NULL
+);
+CREATE INDEX kb_postings_term ON kb_postings (term) INCLUDE (chunk_id, tf, chunk_tokens);
+CREATE INDEX kb_postings_chunk ON kb_postings (chunk_id);
+
 -- Document frequency of each lexeme: how many chunks contain it.
 CREATE TABLE kb_terms (
   term text PRIMARY KEY,

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { Database, Phase } from '@bounded/core';
+import { refreshPlannerStatistics, REFRESH_STATISTICS_AFTER_CHUNKS } from '../store/term-stats.js';
 import { ingestFiles, type FileBatchResult } from './ingest-files.js';
 import { scanDirectory, type SkippedFile } from './scan-directory.js';
 
@@ -71,6 +72,7 @@ export async function ingestDirectory(
     const done = i + batch.length;
     await hooks.progress(done, scan.files.length, `indexed ${done} of ${scan.files.length} files`);
   }
+  if (totals.chunks >= REFRESH_STATISTICS_AFTER_CHUNKS) await refreshPlannerStatistics(db);
   return totals;
 }
 

@@ -81,8 +81,9 @@ export async function closestTerm(q: Queryable, lexeme: string): Promise<string 
 
 /**
  * Ranks chunks: candidates from the GIN-indexed tsvector match (and the filters), scored by BM25
- * in SQL from the stored document frequencies and chunk lengths (or by ts_rank_cd, the baseline
- * the quality test compares against). Highlights only the page returned.
+ * in SQL from the postings (field-weighted term frequencies), the stored document frequencies and
+ * chunk lengths (or by ts_rank_cd, the baseline the quality test compares against). Highlights
+ * only the page returned.
  */
 export async function rankChunks(q: Queryable, options: RankOptions): Promise<RankedChunk[]> {
   const params: unknown[] = [];
@@ -102,20 +103,23 @@ export async function rankChunks(q: Queryable, options: RankOptions): Promise<Ra
   if (tags !== undefined && tags.length > 0) where.push(`d.tags @> ${param(tags)}::text[]`);
   if (source !== undefined) where.push(`starts_with(d.uri, ${param(source)})`);
   const lexemes = param(options.lexemes);
-  const { k1, b, weights } = BM25;
+  const { k1, b } = BM25;
+  // Any-term matching without filters is exactly "has a posting for a query term": the postings
+  // alone are the candidates, and scoring reads nothing but their index.
+  const postingsOnly = options.ranking !== 'ts_rank_cd' && options.match.kind === 'any' && where.length === 1;
+  const candidates = postingsOnly
+    ? ''
+    : `candidates AS (
+      SELECT c.id FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id, m
+       WHERE ${where.join(' AND ')}),`;
   const score =
     options.ranking === 'ts_rank_cd'
-      ? 'SELECT cand.id, ts_rank_cd(cand.tsv, m.query)::float8 AS score FROM candidates cand, m'
-      : `SELECT cand.id,
-                sum(t.idf * tf.w * ${k1 + 1} / (tf.w + ${k1} * (${1 - b} + ${b} * cand.token_count / s.avgdl)))::float8 AS score
-           FROM candidates cand
-          CROSS JOIN stats s
-          CROSS JOIN LATERAL unnest(cand.tsv) u
-           JOIN terms t ON t.term = u.lexeme
-          CROSS JOIN LATERAL (
-            SELECT sum(CASE wt WHEN 'A' THEN ${weights.title} WHEN 'B' THEN ${weights.heading} ELSE ${weights.body} END)::float8 AS w
-              FROM unnest(u.weights) wt) tf
-          GROUP BY cand.id`;
+      ? 'SELECT c.id, ts_rank_cd(c.tsv, m.query)::float8 AS score FROM candidates cand JOIN kb_chunks c ON c.id = cand.id, m'
+      : `SELECT p.chunk_id AS id,
+                sum(t.idf * p.tf * ${k1 + 1} / (p.tf + ${k1} * (${1 - b} + ${b} * p.chunk_tokens / s.avgdl)))::float8 AS score
+           FROM terms t JOIN kb_postings p ON p.term = t.term CROSS JOIN stats s
+          ${postingsOnly ? '' : 'WHERE p.chunk_id IN (SELECT id FROM candidates)'}
+          GROUP BY p.chunk_id`;
   const snippet = options.highlight ? `ts_headline('${CFG}', c.body, m.query, '${HEADLINE}')` : 'NULL::text';
   const sql = `
     WITH m AS (SELECT ${tsquery} AS query),
@@ -125,10 +129,7 @@ export async function rankChunks(q: Queryable, options: RankOptions): Promise<Ra
     terms AS (
       SELECT t.term, ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) AS idf
         FROM kb_terms t, stats s WHERE t.term = ANY(${lexemes}::text[])),
-    candidates AS (
-      SELECT c.id, c.tsv, c.token_count
-        FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id, m
-       WHERE ${where.join(' AND ')}),
+    ${candidates}
     scored AS (${score}),
     page AS (SELECT id, score FROM scored ORDER BY score DESC, id LIMIT ${param(options.limit)} OFFSET ${param(options.offset)})
     SELECT c.id::text AS chunk_id, d.id AS document_id, d.title, d.uri, d.collection, c.heading_path,

@@ -1,11 +1,22 @@
 import type { Queryable } from '@bounded/core';
+import { BM25 } from '../domain/bm25.js';
 
 // BM25's statistics move with the chunks, in the same transaction: document frequencies per
 // lexeme, and the corpus's chunk count and total length. Rows are touched in lexeme order, so
 // concurrent ingests take their locks in one order.
 
-/** Adds the chunks of these documents to the term statistics (call after inserting them). */
+/** Adds the chunks of these documents to the postings and term statistics (call after inserting them). */
 export async function countChunksIn(q: Queryable, documentIds: readonly string[]): Promise<void> {
+  const { title, heading, body } = BM25.weights;
+  await q.query(
+    `INSERT INTO kb_postings (chunk_id, term, tf, chunk_tokens)
+     SELECT c.id, u.lexeme,
+            (SELECT sum(CASE w WHEN 'A' THEN ${title} WHEN 'B' THEN ${heading} ELSE ${body} END) FROM unnest(u.weights) w),
+            c.token_count
+       FROM kb_chunks c, unnest(c.tsv) u
+      WHERE c.document_id = ANY($1::text[])`,
+    [documentIds],
+  );
   await q.query(
     `WITH added AS (
        SELECT lexeme, count(*)::int AS n
@@ -26,7 +37,7 @@ export async function countChunksIn(q: Queryable, documentIds: readonly string[]
   );
 }
 
-/** Removes the chunks of these documents from the term statistics (call before deleting them). */
+/** Removes the chunks of these documents from the term statistics (call before deleting them; postings go with the chunks). */
 export async function uncountChunksIn(q: Queryable, documentIds: readonly string[]): Promise<void> {
   await q.query(
     `WITH gone AS (
@@ -50,3 +61,15 @@ export async function uncountChunksIn(q: Queryable, documentIds: readonly string
     [documentIds],
   );
 }
+
+/**
+ * Refreshes the planner's statistics of the index tables after a large change. PostgreSQL's
+ * autovacuum would get there eventually; PGlite has none, and with stale statistics the scoring
+ * query's plan is many times slower.
+ */
+export async function refreshPlannerStatistics(q: Queryable): Promise<void> {
+  await q.query('ANALYZE kb_documents, kb_chunks, kb_postings, kb_terms');
+}
+
+/** Chunks written in one call above which refreshPlannerStatistics is worth its cost. */
+export const REFRESH_STATISTICS_AFTER_CHUNKS = 500;

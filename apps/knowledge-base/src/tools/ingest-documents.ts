@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { UnreadableContent } from '../domain/document-text.js';
 import { prepareDocument, type PreparedDocument } from '../domain/prepare-document.js';
 import { indexDocuments, type IndexOutcome } from '../store/index-document.js';
+import { refreshPlannerStatistics, REFRESH_STATISTICS_AFTER_CHUNKS } from '../store/term-stats.js';
 import { defineKbTool, WRITE_SCOPES } from './define-kb-tool.js';
 import { collectionName, documentUri, tagName } from './shapes.js';
 
@@ -106,6 +107,7 @@ export const ingestDocuments = defineKbTool({
     }
     const count = (status: string) => outcomes.filter((o) => o.status === status).length;
     const chunks = outcomes.filter((o) => o.status !== 'unchanged').reduce((sum, o) => sum + o.chunks, 0);
+    if (chunks >= REFRESH_STATISTICS_AFTER_CHUNKS) await refreshPlannerStatistics(ctx.tx);
     const summary = {
       created: count('created'),
       updated: count('updated'),

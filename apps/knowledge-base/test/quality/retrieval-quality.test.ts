@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDocument } from '../../src/domain/prepare-document.js';
 import { indexDocuments } from '../../src/store/index-document.js';
 import { retrieve } from '../../src/store/retrieve.js';
+import { refreshPlannerStatistics } from '../../src/store/term-stats.js';
 import {
   CORPUS_DIR,
   NO_CORPUS_MESSAGE,
@@ -49,6 +50,7 @@ describe.skipIf(!CORPUS_DIR)('retrieval quality on the React docs question set',
     await kb.db.transaction(async (tx) => {
       for (let i = 0; i < docs.length; i += 50) await indexDocuments(tx, docs.slice(i, i + 50));
     });
+    await refreshPlannerStatistics(kb.db);
   }, 600_000);
   afterAll(async () => kb?.close());
 
