@@ -48,7 +48,8 @@ describe.skipIf(!CORPUS_DIR)('the React docs through a real MCP client', () => {
     const result = await client.callTool(
       'ingest_directory',
       { path: '.', collection: 'react', tags: ['react', 'docs'], idempotency_key: key() },
-      { onprogress: (p) => progress.push((p as { progress: number }).progress) },
+      // Seconds on an idle machine; minutes on a loaded one.
+      { onprogress: (p) => progress.push((p as { progress: number }).progress), timeout: 600_000 },
     );
     expect(result.isError, JSON.stringify(result)).toBeFalsy();
     ingested = result.structuredContent!;

@@ -50,6 +50,14 @@ export interface RankOptions {
 const CFG = TEXT_SEARCH_CONFIG;
 const HEADLINE = 'StartSel=«, StopSel=», MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "';
 
+async function corpusStats(q: Queryable): Promise<{ chunks: number; avgLength: number }> {
+  const { rows } = await q.query<{ chunks: string; tokens: string }>(
+    'SELECT chunk_count AS chunks, total_tokens AS tokens FROM kb_corpus_stats',
+  );
+  const chunks = Number(rows[0]?.chunks ?? 0);
+  return { chunks, avgLength: Math.max(1, Number(rows[0]?.tokens ?? 0) / Math.max(1, chunks)) };
+}
+
 /** The query's lexemes under the search configuration (stemmed, stop words gone), sorted and distinct. */
 export async function lexemesOf(q: Queryable, text: string): Promise<string[]> {
   const { rows } = await q.query<{ lexemes: string[] }>(
@@ -103,6 +111,11 @@ export async function rankChunks(q: Queryable, options: RankOptions): Promise<Ra
   if (tags !== undefined && tags.length > 0) where.push(`d.tags @> ${param(tags)}::text[]`);
   if (source !== undefined) where.push(`starts_with(d.uri, ${param(source)})`);
   const lexemes = param(options.lexemes);
+  // The corpus size and average length go in as values: the planner then sees a handful of terms
+  // and probes their postings, where a join to the statistics row misleads it into scanning them all.
+  const corpus = await corpusStats(q);
+  const n = param(corpus.chunks);
+  const avgdl = param(corpus.avgLength);
   const { k1, b } = BM25;
   // Any-term matching without filters is exactly "has a posting for a query term": the postings
   // alone are the candidates, and scoring reads nothing but their index.
@@ -116,19 +129,16 @@ export async function rankChunks(q: Queryable, options: RankOptions): Promise<Ra
     options.ranking === 'ts_rank_cd'
       ? 'SELECT c.id, ts_rank_cd(c.tsv, m.query)::float8 AS score FROM candidates cand JOIN kb_chunks c ON c.id = cand.id, m'
       : `SELECT p.chunk_id AS id,
-                sum(t.idf * p.tf * ${k1 + 1} / (p.tf + ${k1} * (${1 - b} + ${b} * p.chunk_tokens / s.avgdl)))::float8 AS score
-           FROM terms t JOIN kb_postings p ON p.term = t.term CROSS JOIN stats s
+                sum(t.idf * p.tf * ${k1 + 1} / (p.tf + ${k1} * (${1 - b} + ${b} * p.chunk_tokens / ${avgdl}::float8)))::float8 AS score
+           FROM terms t JOIN kb_postings p ON p.term = t.term
           ${postingsOnly ? '' : 'WHERE p.chunk_id IN (SELECT id FROM candidates)'}
           GROUP BY p.chunk_id`;
   const snippet = options.highlight ? `ts_headline('${CFG}', c.body, m.query, '${HEADLINE}')` : 'NULL::text';
   const sql = `
     WITH m AS (SELECT ${tsquery} AS query),
-    stats AS (
-      SELECT chunk_count::float8 AS n, greatest(total_tokens::float8 / greatest(chunk_count, 1), 1) AS avgdl
-        FROM kb_corpus_stats),
     terms AS (
-      SELECT t.term, ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) AS idf
-        FROM kb_terms t, stats s WHERE t.term = ANY(${lexemes}::text[])),
+      SELECT t.term, ln(1 + (${n}::float8 - t.df + 0.5) / (t.df + 0.5)) AS idf
+        FROM kb_terms t WHERE t.term = ANY(${lexemes}::text[])),
     ${candidates}
     scored AS (${score}),
     page AS (SELECT id, score FROM scored ORDER BY score DESC, id LIMIT ${param(options.limit)} OFFSET ${param(options.offset)})

@@ -68,7 +68,7 @@ export async function uncountChunksIn(q: Queryable, documentIds: readonly string
  * query's plan is many times slower.
  */
 export async function refreshPlannerStatistics(q: Queryable): Promise<void> {
-  await q.query('ANALYZE kb_documents, kb_chunks, kb_postings, kb_terms');
+  await q.query('ANALYZE kb_documents, kb_chunks, kb_postings, kb_terms, kb_corpus_stats');
 }
 
 /** Chunks written in one call above which refreshPlannerStatistics is worth its cost. */
