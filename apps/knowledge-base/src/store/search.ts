@@ -110,25 +110,28 @@ export async function rankChunks(q: Queryable, options: RankOptions): Promise<Ra
   if (collection !== undefined) where.push(`d.collection = ${param(collection)}`);
   if (tags !== undefined && tags.length > 0) where.push(`d.tags @> ${param(tags)}::text[]`);
   if (source !== undefined) where.push(`starts_with(d.uri, ${param(source)})`);
-  const lexemes = param(options.lexemes);
+  const bm25 = options.ranking !== 'ts_rank_cd';
+  const { k1, b } = BM25;
   // The corpus size and average length go in as values: the planner then sees a handful of terms
   // and probes their postings, where a join to the statistics row misleads it into scanning them all.
-  const corpus = await corpusStats(q);
-  const n = param(corpus.chunks);
-  const avgdl = param(corpus.avgLength);
-  const { k1, b } = BM25;
+  const corpus = bm25 ? await corpusStats(q) : undefined;
+  const terms = corpus
+    ? `terms AS (
+      SELECT t.term, ln(1 + (${param(corpus.chunks)}::float8 - t.df + 0.5) / (t.df + 0.5)) AS idf
+        FROM kb_terms t WHERE t.term = ANY(${param(options.lexemes)}::text[])),`
+    : '';
+  const avgdl = corpus ? param(corpus.avgLength) : '';
   // Any-term matching without filters is exactly "has a posting for a query term": the postings
   // alone are the candidates, and scoring reads nothing but their index.
-  const postingsOnly = options.ranking !== 'ts_rank_cd' && options.match.kind === 'any' && where.length === 1;
+  const postingsOnly = bm25 && options.match.kind === 'any' && where.length === 1;
   const candidates = postingsOnly
     ? ''
     : `candidates AS (
       SELECT c.id FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id, m
        WHERE ${where.join(' AND ')}),`;
-  const score =
-    options.ranking === 'ts_rank_cd'
-      ? 'SELECT c.id, ts_rank_cd(c.tsv, m.query)::float8 AS score FROM candidates cand JOIN kb_chunks c ON c.id = cand.id, m'
-      : `SELECT p.chunk_id AS id,
+  const score = !bm25
+    ? 'SELECT c.id, ts_rank_cd(c.tsv, m.query)::float8 AS score FROM candidates cand JOIN kb_chunks c ON c.id = cand.id, m'
+    : `SELECT p.chunk_id AS id,
                 sum(t.idf * p.tf * ${k1 + 1} / (p.tf + ${k1} * (${1 - b} + ${b} * p.chunk_tokens / ${avgdl}::float8)))::float8 AS score
            FROM terms t JOIN kb_postings p ON p.term = t.term
           ${postingsOnly ? '' : 'WHERE p.chunk_id IN (SELECT id FROM candidates)'}
@@ -136,9 +139,7 @@ export async function rankChunks(q: Queryable, options: RankOptions): Promise<Ra
   const snippet = options.highlight ? `ts_headline('${CFG}', c.body, m.query, '${HEADLINE}')` : 'NULL::text';
   const sql = `
     WITH m AS (SELECT ${tsquery} AS query),
-    terms AS (
-      SELECT t.term, ln(1 + (${n}::float8 - t.df + 0.5) / (t.df + 0.5)) AS idf
-        FROM kb_terms t WHERE t.term = ANY(${lexemes}::text[])),
+    ${terms}
     ${candidates}
     scored AS (${score}),
     page AS (SELECT id, score FROM scored ORDER BY score DESC, id LIMIT ${param(options.limit)} OFFSET ${param(options.offset)})
