@@ -10,13 +10,17 @@ export interface DocumentInput {
   content: string;
 }
 
-export interface PreparedDocument {
+/** What identifies and describes a document, as indexed and as stored. */
+export interface DocumentMetadata {
   uri: string;
   title: string;
   collection: string;
   tags: string[];
   contentType: ContentType;
   contentHash: string;
+}
+
+export interface PreparedDocument extends DocumentMetadata {
   text: string;
   chunks: Chunk[];
 }

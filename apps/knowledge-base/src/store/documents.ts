@@ -1,14 +1,9 @@
 import type { Queryable } from '@bounded/core';
 import type { ContentType } from '../domain/document-text.js';
+import type { DocumentMetadata } from '../domain/prepare-document.js';
 
-export interface StoredDocument {
+export interface StoredDocument extends DocumentMetadata {
   id: string;
-  uri: string;
-  title: string;
-  collection: string;
-  tags: string[];
-  contentType: ContentType;
-  contentHash: string;
   content: string;
   chunkCount: number;
   updatedAt: Date;
