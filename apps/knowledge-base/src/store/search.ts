@@ -127,7 +127,7 @@ export async function rankChunks(q: Queryable, options: RankOptions): Promise<Ra
   const candidates = postingsOnly
     ? ''
     : `candidates AS (
-      SELECT c.id FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id, m
+      SELECT c.id FROM kb_chunks c ${where.length > 1 ? 'JOIN kb_documents d ON d.id = c.document_id' : ''}, m
        WHERE ${where.join(' AND ')}),`;
   const score = !bm25
     ? 'SELECT c.id, ts_rank_cd(c.tsv, m.query)::float8 AS score FROM candidates cand JOIN kb_chunks c ON c.id = cand.id, m'
