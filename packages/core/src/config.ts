@@ -147,8 +147,11 @@ export const CoreConfig = z.object({
 });
 export type CoreConfigValues = z.output<typeof CoreConfig>;
 
+/** An app's own flags: flag name → the environment variable it sets (boolean flags take no value). */
+export type AppFlags = Readonly<Record<string, { env: string; type: 'boolean' | 'string' }>>;
+
 /** Flag name → environment variable name. Boolean flags take no value. */
-export const FLAGS = {
+export const FLAGS: AppFlags = {
   http: { env: 'HTTP', type: 'boolean' },
   host: { env: 'HOST', type: 'string' },
   port: { env: 'PORT', type: 'string' },
@@ -160,10 +163,7 @@ export const FLAGS = {
   'database-url': { env: 'DATABASE_URL', type: 'string' },
   operator: { env: 'OPERATOR', type: 'string' },
   'insecure-no-auth': { env: 'INSECURE_NO_AUTH', type: 'boolean' },
-} as const;
-
-/** An app's own flags: flag name → the environment variable it sets (boolean flags take no value). */
-export type AppFlags = Readonly<Record<string, { env: string; type: 'boolean' | 'string' }>>;
+};
 
 /** A configuration problem, reported as one line naming the variable. */
 export class ConfigError extends Error {
@@ -179,7 +179,8 @@ export function parseConfig<A extends z.ZodObject>(
   options: { argv?: string[]; env?: NodeJS.ProcessEnv; flags?: AppFlags } = {},
 ): CoreConfigValues & z.output<A> {
   const env = { ...(options.env ?? process.env) };
-  const flags: AppFlags = { ...FLAGS, ...options.flags };
+  // An app's flags never redefine core's.
+  const flags: AppFlags = { ...options.flags, ...FLAGS };
   let parsed;
   try {
     parsed = parseArgs({

@@ -43,3 +43,14 @@ describe('parseConfig with app flags', () => {
     );
   });
 });
+
+it("never lets an app's flag redefine one of core's", () => {
+  const Schema = z.object({ NOTES_READ_ONLY: z.string().optional() });
+  const config = parseConfig(Schema, {
+    argv: ['--read-only'],
+    env: {},
+    flags: { 'read-only': { env: 'NOTES_READ_ONLY', type: 'boolean' } },
+  });
+  expect(config.READ_ONLY).toBe(true);
+  expect(config.NOTES_READ_ONLY).toBeUndefined();
+});

@@ -102,3 +102,31 @@ it('audits a key reused with other arguments: the refused attempt is on record',
     await client.close();
   }
 });
+
+it('refuses text with an unpaired surrogate as invalid_argument naming the field, before claiming the key', async () => {
+  const deps: NotesDeps = { listBudgetChars: 16_000, runs: {}, addDelayMs: 0 };
+  const runtime = createTestRuntime({
+    app: notesApp,
+    db: testDb.db,
+    deps,
+    migrations: await loadMigrations(notesMigrations),
+  });
+  const client = await connectClient(runtime, { era: 'modern' });
+  try {
+    const args = {
+      title: 'broken',
+      body: 'half a pair: \ud83d.',
+      idempotency_key: `surrogate-${Date.now()}`,
+    };
+    const result = await client.callTool('add_note', args);
+    expect(result.structuredContent!.error).toMatchObject({
+      code: 'invalid_argument',
+      details: { issues: [{ field: 'body', problem: 'not well-formed Unicode' }] },
+    });
+    expect(deps.runs.add_note ?? 0).toBe(0);
+    const retried = await client.callTool('add_note', { ...args, body: 'whole: \ud83d\ude00.' });
+    expect(retried.isError, JSON.stringify(retried)).toBeFalsy();
+  } finally {
+    await client.close();
+  }
+});

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Database } from './database.js';
 import { createPgDatabase } from './pg.js';
-import { createPgliteDatabase } from './pglite.js';
+import { createPgliteDatabase, type PgliteDatabaseOptions } from './pglite.js';
 
 export interface OpenDatabaseOptions {
   /** DATABASE_URL; when absent, the embedded database is used. */
@@ -11,6 +11,8 @@ export interface OpenDatabaseOptions {
   poolMax?: number;
   /** Where the embedded database keeps its files; created when missing. */
   dataDir: string;
+  /** Extensions the embedded database loads (PostgreSQL provides its own). */
+  pgliteExtensions?: PgliteDatabaseOptions['extensions'];
   log: {
     info(obj: object, msg: string): void;
     warn?(obj: object, msg: string): void;
@@ -38,7 +40,10 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   // Locked before it is announced: a second process on the directory stops here, with only its reason.
-  const db = createPgliteDatabase({ dataDir });
+  const db = createPgliteDatabase({
+    dataDir,
+    ...(options.pgliteExtensions ? { extensions: options.pgliteExtensions } : {}),
+  });
   log.info({ dataDir }, `embedded PGlite database in ${dataDir} (set DATABASE_URL to use PostgreSQL)`);
   return db;
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { PGlite, ParserOptions } from '@electric-sql/pglite';
+import type { Extensions, PGlite, ParserOptions } from '@electric-sql/pglite';
 import { lockDataDir } from './data-dir-lock.js';
 import type { Database, QueryResult, Queryable, TransactionOptions } from './database.js';
 import { withTxRetry } from './retry.js';
@@ -11,6 +11,8 @@ export interface PgliteDatabaseOptions {
    * exit); omitted, the database lives in memory.
    */
   dataDir?: string;
+  /** PGlite extensions to load at open (e.g. pg_trgm from '@electric-sql/pglite/contrib/pg_trgm'). */
+  extensions?: Extensions;
 }
 
 /**
@@ -39,7 +41,7 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions = {}): Datab
       broken = undefined;
       await old.pglite.close();
     }
-    opened ??= open(options.dataDir).catch((err: unknown) => {
+    opened ??= open(options.dataDir, options.extensions).catch((err: unknown) => {
       opened = undefined;
       throw err;
     });
@@ -133,11 +135,12 @@ interface Session {
   parsers: ParserOptions;
 }
 
-async function open(dataDir: string | undefined): Promise<Session> {
+async function open(dataDir: string | undefined, extensions: Extensions | undefined): Promise<Session> {
   // Loaded here, not at start-up: the module is large and a server may never touch its database.
   const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite({
     ...(dataDir ? { dataDir } : {}),
+    ...(extensions ? { extensions } : {}),
     // shared_buffers=8MB takes about 130 MiB off the resident size. It goes on the command line,
     // not in `postgresqlconf`: that option replaces postgresql.conf whole, dropping initdb's
     // timezone=UTC and lc_messages=C.

@@ -7,7 +7,7 @@ import { ConfigError, parseConfig, type AppFlags, type CoreConfigValues } from '
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import type { Database } from '../db/database.js';
 import { loadMigrations } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
+import { openDatabase, type OpenDatabaseOptions } from '../db/open.js';
 import { startIdempotencyReaper } from '../idempotency/reaper.js';
 import { createLogger, type Logger } from '../logging.js';
 import type { AppDefinition } from './app.js';
@@ -28,7 +28,16 @@ export interface AppMain<Deps, C extends z.ZodObject> {
   config: C;
   /** The app's own command-line flags, each setting an environment variable of `config` (`--sandbox` → `CLOUD_OPS_SANDBOX`). */
   flags?: AppFlags;
+  /** Extensions the embedded PGlite loads, for migrations that create them. */
+  pgliteExtensions?: OpenDatabaseOptions['pgliteExtensions'];
   deps(context: { config: CoreConfigValues & z.output<C>; log: Logger; dataDir: string }): Deps;
+  /**
+   * Work chosen by the configuration (`--ingest PATH`) that runs once the database is open, after
+   * the demo seed; it starts at once in the background, and tool calls wait for it.
+   */
+  atStart?(
+    config: CoreConfigValues & z.output<C>,
+  ): ((context: { db: Database; deps: Deps; log: Logger }) => Promise<void>) | undefined;
   /** Loads demo data when started with --seed-demo (must be idempotent). */
   seedDemo?(db: Database, deps: Deps): Promise<void>;
   /**
@@ -99,12 +108,30 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   if (config.SEED_DEMO && !seedDemo) fail('this server has no demo data (--seed-demo)');
   let raw: Database;
   try {
-    raw = openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, dataDir, log });
+    raw = openDatabase({
+      url: config.DATABASE_URL,
+      poolMax: config.DB_POOL_MAX,
+      dataDir,
+      log,
+      ...(main.pgliteExtensions ? { pgliteExtensions: main.pgliteExtensions } : {}),
+    });
   } catch (error) {
     // Before anything is served: a host sees the server exit at once, with the reason on stderr.
     if (!(error instanceof DataDirLockedError)) throw error;
     return fail(error.message);
   }
+  const startTask = main.atStart?.(config);
+  // Run with the database, on first use: the handshake and tools/list never wait for them
+  // (a fresh seed takes seconds, and hosts time the handshake out).
+  const seedWork: ((db: Database) => Promise<void>)[] = [];
+  if (config.SEED_DEMO && seedDemo) {
+    seedWork.push(async (db) => {
+      log.info('loading demo data');
+      await seedDemo(db, deps);
+      log.info('demo data ready (loaded once; later starts leave existing data alone)');
+    });
+  }
+  if (startTask) seedWork.push((db) => startTask({ db, deps, log }));
   const runtime = createRuntime({
     app: main.app,
     db: raw,
@@ -114,14 +141,10 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     maxConcurrentCalls: config.MAX_CONCURRENT_CALLS,
     ...(metrics ? { metrics } : {}),
     ...(config.CURSOR_SECRET ? { cursorSecret: config.CURSOR_SECRET } : {}),
-    // Seeded with the database, on first use: the handshake and tools/list never wait for it
-    // (a fresh seed takes seconds, and hosts time the handshake out).
-    ...(config.SEED_DEMO && seedDemo
+    ...(seedWork.length > 0
       ? {
           seed: async (db: Database) => {
-            log.info('loading demo data');
-            await seedDemo(db, deps);
-            log.info('demo data ready (loaded once; later starts leave existing data alone)');
+            for (const work of seedWork) await work(db);
           },
         }
       : {}),
@@ -151,6 +174,12 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
     factory = createServerFactory(runtime);
   } catch (error) {
     return fail((error as Error).message);
+  }
+  if (startTask) {
+    // Nobody should wait on a handshake for a folder to load: it starts now, and calls wait for it.
+    runtime
+      .ready()
+      .catch((error: unknown) => log.error({ err: error }, 'start-up task failed; the next call retries'));
   }
   const closeDatabase = async () => {
     stopBackground();

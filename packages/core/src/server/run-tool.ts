@@ -20,6 +20,7 @@ import { ConfirmationNeeded, confirmationSchema, makeConfirm } from './confirm.j
 import { auditRefusal } from './audit-refusal.js';
 import type { Phase, Principal, ToolContext, ToolDefinition } from './define.js';
 import { missingScopes } from './principal.js';
+import { loneSurrogatePath } from './lone-surrogate.js';
 import { errorResult, successResult } from './results.js';
 import type { Runtime } from './runtime.js';
 import type { PreparedSchemas } from './tool-schema.js';
@@ -63,6 +64,8 @@ export async function runTool(call: ToolCall): Promise<CallToolResult | InputReq
   try {
     const parsed = call.schemas.input.safeParse(call.args ?? {});
     if (!parsed.success) throw invalidArguments(parsed.error);
+    const malformed = loneSurrogatePath(parsed.data);
+    if (malformed) throw malformedText(malformed);
     const input = parsed.data as Record<string, unknown>;
     const missing = missingScopes(call.principal, tool.scopes);
     if (missing.length > 0) {
@@ -316,6 +319,18 @@ function scopeRefusal(tool: ToolDefinition, missing: string[]): ToolError {
     `Calling ${tool.name} needs the scope(s) ${missing.join(', ')}.`,
     {
       hint: 'Ask the operator for a token carrying these scopes; nothing was changed.',
+    },
+  );
+}
+
+function malformedText(path: string[]): ToolError {
+  const field = path.length > 0 ? path.join('.') : '(arguments)';
+  return new ToolError(
+    'invalid_argument',
+    `Invalid arguments: ${field}: not well-formed Unicode (an unpaired surrogate).`,
+    {
+      hint: 'Send text as valid Unicode (decode bytes as UTF-8 first); nothing was changed.',
+      details: { issues: [{ field, problem: 'not well-formed Unicode' }] },
     },
   );
 }

@@ -29,6 +29,13 @@ export interface ConnectOptions {
   legacySessions?: boolean;
 }
 
+/** Per-call options of a test client: progress, cancellation, and the client-side request timeout (default 60 s). */
+export interface CallOptions {
+  onprogress?: (p: unknown) => void;
+  signal?: AbortSignal;
+  timeout?: number;
+}
+
 /** The calls tests make, the same whichever client sits underneath. */
 export interface TestClient {
   era: TestEra;
@@ -36,11 +43,7 @@ export interface TestClient {
   protocolEra(): string | undefined;
   // The v1 and v2 clients return structurally equal results; tests read them as plain objects.
   listTools(): Promise<{ tools: Array<Record<string, unknown> & { name: string }> }>;
-  callTool(
-    name: string,
-    args: Record<string, unknown>,
-    options?: { onprogress?: (p: unknown) => void; signal?: AbortSignal },
-  ): Promise<ToolCallResult>;
+  callTool(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<ToolCallResult>;
   readResource(uri: string): Promise<{ contents: Array<{ uri: string; text?: string; mimeType?: string }> }>;
   listResources(): Promise<{ resources: Array<{ uri: string; name: string }> }>;
   listResourceTemplates(): Promise<{ resourceTemplates: Array<{ uriTemplate: string; name: string }> }>;
@@ -163,11 +166,7 @@ function wrap(
   era: TestEra,
   parts: {
     protocolEra: () => string | undefined;
-    callTool: (
-      name: string,
-      args: Record<string, unknown>,
-      opts?: { onprogress?: (p: unknown) => void; signal?: AbortSignal },
-    ) => Promise<unknown>;
+    callTool: (name: string, args: Record<string, unknown>, opts?: CallOptions) => Promise<unknown>;
     closeServer: () => Promise<void>;
   },
 ): TestClient {

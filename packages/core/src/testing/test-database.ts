@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Database } from '../db/database.js';
 import { createPgDatabase, withSearchPath } from '../db/pg.js';
-import { createPgliteDatabase } from '../db/pglite.js';
+import { createPgliteDatabase, type PgliteDatabaseOptions } from '../db/pglite.js';
 import { copyPgliteTemplate } from './pglite-template.js';
 
 /** A throwaway database for one test file. */
@@ -24,10 +24,15 @@ export function hasRealPostgres(): boolean {
   return Boolean(process.env.TEST_DATABASE_URL);
 }
 
-/** A fresh schema in `TEST_DATABASE_URL` when it is set, otherwise PGlite in a fresh temporary directory. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh schema in `TEST_DATABASE_URL` when it is set, otherwise PGlite in a fresh temporary
+ * directory, with `pgliteExtensions` loaded (an app's migrations may create them).
+ */
+export async function createTestDatabase(
+  options: { pgliteExtensions?: PgliteDatabaseOptions['extensions'] } = {},
+): Promise<TestDatabase> {
   const baseUrl = process.env.TEST_DATABASE_URL;
-  return baseUrl ? createSchemaDatabase(baseUrl) : createPgliteTestDatabase();
+  return baseUrl ? createSchemaDatabase(baseUrl) : createPgliteTestDatabase(options.pgliteExtensions);
 }
 
 async function createSchemaDatabase(baseUrl: string): Promise<TestDatabase> {
@@ -48,10 +53,12 @@ async function createSchemaDatabase(baseUrl: string): Promise<TestDatabase> {
   };
 }
 
-async function createPgliteTestDatabase(): Promise<TestDatabase> {
+async function createPgliteTestDatabase(
+  extensions: PgliteDatabaseOptions['extensions'],
+): Promise<TestDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bounded-test-'));
   await copyPgliteTemplate(dataDir);
-  const db = createPgliteDatabase({ dataDir });
+  const db = createPgliteDatabase({ dataDir, ...(extensions ? { extensions } : {}) });
   return {
     db,
     url: undefined,
