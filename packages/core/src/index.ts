@@ -4,7 +4,7 @@ export type { Database, Queryable, QueryResult, TransactionOptions } from './db/
 export { loadMigrations, migrate, type Migration } from './db/migrate.js';
 export { openDatabase } from './db/open.js';
 export { createPgDatabase } from './db/pg.js';
-export { createPgliteDatabase } from './db/pglite.js';
+export { createPgliteDatabase, type PgliteExtension } from './db/pglite.js';
 export { DataDirLockedError, LOCK_FILE } from './db/data-dir-lock.js';
 export * from './server/define.js';
 export type { AppDefinition } from './server/app.js';

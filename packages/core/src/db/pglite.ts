@@ -12,7 +12,16 @@ export interface PgliteDatabaseOptions {
    */
   dataDir?: string;
   /** PGlite extensions to load at open (e.g. pg_trgm from '@electric-sql/pglite/contrib/pg_trgm'). */
-  extensions?: Extensions;
+  extensions?: Readonly<Record<string, PgliteExtension>>;
+}
+
+/**
+ * A PGlite extension, by shape: the declarations do not import PGlite's own types, so a strict
+ * project that checks every library's declarations does not inherit theirs.
+ */
+export interface PgliteExtension {
+  name: string;
+  setup: (...args: never[]) => unknown;
 }
 
 /**
@@ -135,12 +144,15 @@ interface Session {
   parsers: ParserOptions;
 }
 
-async function open(dataDir: string | undefined, extensions: Extensions | undefined): Promise<Session> {
+async function open(
+  dataDir: string | undefined,
+  extensions: PgliteDatabaseOptions['extensions'],
+): Promise<Session> {
   // Loaded here, not at start-up: the module is large and a server may never touch its database.
   const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite({
     ...(dataDir ? { dataDir } : {}),
-    ...(extensions ? { extensions } : {}),
+    ...(extensions ? { extensions: extensions as Extensions } : {}),
     // shared_buffers=8MB takes about 130 MiB off the resident size. It goes on the command line,
     // not in `postgresqlconf`: that option replaces postgresql.conf whole, dropping initdb's
     // timezone=UTC and lc_messages=C.
