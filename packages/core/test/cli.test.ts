@@ -36,6 +36,18 @@ describe('the command line of every app (runApp)', () => {
     expect(cli.stderr[0]).toMatch(/^notes-mcp: Unknown option '--prot'.*Known flags: .*--port.*--help/);
   });
 
+  it('refuses to start without its migrations directory, with one line naming it, and exits 2', async () => {
+    const cli = spawnServerProcess(process.execPath, NOTES_NODE_ARGS, {
+      cwd: CORE_DIR,
+      env: servers.env({ NOTES_MIGRATIONS_DIR: '/nonexistent/notes/migrations' }),
+    });
+    expect(await cli.exited).toBe(2);
+    expect(cli.stdout).toEqual([]);
+    expect(cli.stderr).toEqual([
+      "notes-mcp: migrations directory /nonexistent/notes/migrations not found: ship it beside the server's dist/",
+    ]);
+  });
+
   it('warns on stderr that --port does nothing without --http, and serves stdio', async () => {
     const server = run('--port', '9000');
     await server.waitForStderr(/warning: --port only applies? with --http/);

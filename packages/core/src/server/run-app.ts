@@ -1,6 +1,8 @@
 import { Console } from 'node:console';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { helpText } from '../cli-help.js';
 import { ConfigError, parseConfig, type AppFlags, type CoreConfigValues } from '../config.js';
@@ -106,6 +108,12 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   const metrics = config.HTTP ? await createPromMetrics(main.app.name) : undefined;
   const seedDemo = main.seedDemo;
   if (config.SEED_DEMO && !seedDemo) fail('this server has no demo data (--seed-demo)');
+  // A deployment that left the migrations behind would otherwise start, then fail every call.
+  if (!existsSync(main.migrations)) {
+    fail(
+      `migrations directory ${fileURLToPath(main.migrations)} not found: ship it beside the server's dist/`,
+    );
+  }
   let raw: Database;
   try {
     raw = openDatabase({
