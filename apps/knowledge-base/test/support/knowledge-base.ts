@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadMigrations } from '@bounded/core';
 import {
@@ -17,12 +17,14 @@ export const MIGRATIONS = new URL('../../migrations/', import.meta.url);
 
 /**
  * The React docs corpus, read in place: ../shared/corpora/react-docs beside the checkout, or
- * REACT_DOCS_DIR (a checkout elsewhere); undefined where it is absent.
+ * REACT_DOCS_DIR (a checkout elsewhere); undefined where it is absent. Its real path: the server
+ * resolves symlinks before it reads, so document uris name the real path even when ../shared is a
+ * link.
  */
 export const CORPUS_DIR: string | undefined = (() => {
   const beside = fileURLToPath(new URL('../../../../../shared/corpora/react-docs', import.meta.url));
   const dir = process.env.REACT_DOCS_DIR ?? beside;
-  return existsSync(dir) ? dir : undefined;
+  return existsSync(dir) ? realpathSync(dir) : undefined;
 })();
 
 export const NO_CORPUS_MESSAGE =
