@@ -115,6 +115,37 @@ describe('HTTP without auth (loopback)', () => {
     expect(metrics.body).toMatch(/bounded_tool_calls_total\{[^}]*tool="add_note"[^}]*\} \d+/);
   });
 
+  it('answers params of the wrong type with -32602 and one line naming the field, as stdio does', async () => {
+    const post = (request: Record<string, unknown>) =>
+      raw(url, {
+        method: 'POST',
+        headers: { ...POST_HEADERS, 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({ jsonrpc: '2.0', ...request }),
+      });
+    const cursor = await post({ id: 7, method: 'tools/list', params: { cursor: 123 } });
+    expect(cursor.status).toBe(400);
+    expect(JSON.parse(cursor.body)).toEqual({
+      jsonrpc: '2.0',
+      id: 7,
+      error: {
+        code: -32602,
+        message: 'Invalid params for tools/list: params.cursor: expected string, received number.',
+      },
+    });
+    const meta = await post({ id: 'm', method: 'tools/call', params: { name: 'add_note', _meta: 5 } });
+    expect(JSON.parse(meta.body).error).toEqual({
+      code: -32602,
+      message: 'Invalid params for tools/call: params._meta: expected an object, received number.',
+    });
+    const args = await post({ id: 8, method: 'tools/call', params: { name: 'add_note', arguments: 'x' } });
+    expect(JSON.parse(args.body).error).toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/^Invalid params for tools\/call: params\.arguments: /),
+    });
+    // Well-typed params still reach the server.
+    expect((await post({ id: 9, method: 'tools/list', params: {} })).status).toBe(200);
+  });
+
   it('refuses a foreign Host or Origin (DNS rebinding)', async () => {
     expect(
       (await raw(url, { method: 'POST', headers: { ...POST_HEADERS, host: 'evil.example' }, body: INIT }))

@@ -1,4 +1,5 @@
 import { specTypeSchemas, type SpecTypeName } from '@modelcontextprotocol/server';
+import type { McpFetchHandler } from './legacy-sessions.js';
 
 // The requests a client sends a server, by method. The SDK checks params only inside its handlers,
 // where a wrong type surfaces as an internal error (-32603) carrying a raw schema dump.
@@ -42,4 +43,39 @@ export function paramsProblem(method: string, params: unknown): string | undefin
 
 function describe(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
+const INVALID_PARAMS = -32602;
+
+/**
+ * Puts the params check in front of an HTTP handler: a request whose params do not fit its method
+ * gets -32602 with one short line (HTTP 400, as the SDK answers its own protocol errors), instead
+ * of the SDK's -32603 with a schema dump. Anything that is not one JSON-RPC request goes through.
+ */
+export function screenParams(handler: McpFetchHandler): McpFetchHandler {
+  return {
+    async fetch(request, options) {
+      if (request.method === 'POST') {
+        const body: unknown = await request
+          .clone()
+          .json()
+          .catch(() => undefined);
+        if (isRequest(body)) {
+          const problem = paramsProblem(body.method, body.params);
+          if (problem) {
+            const error = { code: INVALID_PARAMS, message: `Invalid params for ${body.method}: ${problem}.` };
+            return Response.json({ jsonrpc: '2.0', id: body.id, error }, { status: 400 });
+          }
+        }
+      }
+      return handler.fetch(request, options);
+    },
+    close: () => handler.close(),
+  };
+}
+
+function isRequest(body: unknown): body is { id: string | number; method: string; params?: unknown } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { id, method } = body as { id?: unknown; method?: unknown };
+  return typeof method === 'string' && (typeof id === 'string' || Number.isSafeInteger(id));
 }

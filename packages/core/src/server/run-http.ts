@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { AuthError, bearerToken, type BearerVerifier } from './auth.js';
 import { IdleWaiters } from './idle-waiters.js';
 import { withLegacySessions } from './legacy-sessions.js';
+import { screenParams } from './request-params.js';
 import type { PromMetrics } from './metrics.js';
 
 export interface HttpOptions {
@@ -68,9 +69,11 @@ export async function runHttp(factory: McpServerFactory, options: HttpOptions): 
   const stateless = createMcpHandler(factory, {
     onerror: (error) => log.warn({ err: error }, 'http protocol error'),
   });
-  const mcp = options.legacySessions
-    ? withLegacySessions(factory, stateless, { ...options.legacySessions, log })
-    : stateless;
+  const mcp = screenParams(
+    options.legacySessions
+      ? withLegacySessions(factory, stateless, { ...options.legacySessions, log })
+      : stateless,
+  );
   const serveMcp = toNodeHandler(mcp, {
     maxRequestBodySize: MAX_BODY_BYTES,
     onerror: (error) => log.warn({ err: error }, 'http transport error'),

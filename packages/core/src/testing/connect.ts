@@ -2,6 +2,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { createMcpHandler, type McpServer, type AuthInfo } from '@modelcontextprotocol/server';
 import { createServerFactory } from '../server/factory.js';
 import { withLegacySessions } from '../server/legacy-sessions.js';
+import { screenParams } from '../server/request-params.js';
 import type { Runtime } from '../server/runtime.js';
 import { importPeer } from './import-peer.js';
 
@@ -84,13 +85,16 @@ export async function connectClient(runtime: Runtime, options: ConnectOptions): 
     return wrapV2(client, options.era, () => server.close());
   }
   const stateless = createMcpHandler(factory);
-  const handler = options.legacySessions
-    ? withLegacySessions(factory, stateless, {
-        idleMs: 60_000,
-        maxSessions: 100,
-        log: runtime.log,
-      })
-    : stateless;
+  // Wrapped as runHttp wraps it, so in-process clients meet what a deployed server answers.
+  const handler = screenParams(
+    options.legacySessions
+      ? withLegacySessions(factory, stateless, {
+          idleMs: 60_000,
+          maxSessions: 100,
+          log: runtime.log,
+        })
+      : stateless,
+  );
   const fetchInProcess = (url: string | URL, init?: RequestInit) =>
     handler.fetch(new Request(url, init), options.authInfo ? { authInfo: options.authInfo } : undefined);
   const url = new URL('http://in-process.test/mcp');
