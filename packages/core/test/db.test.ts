@@ -359,11 +359,18 @@ describe.skipIf(!hasRealPostgres())('PostgreSQL specifics', () => {
       ),
     ).rejects.toBe(reason);
     expect(Date.now() - started).toBeLessThan(5000);
-    await sleep(200);
-    const sleeping = await db.query(
-      "SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'",
-    );
-    expect(sleeping.rowCount).toBe(0);
+    // The cancel reaches the backend asynchronously; it must land well before pg_sleep's 20 s.
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.query(
+              "SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'",
+            )
+          ).rowCount,
+        { timeout: 5000 },
+      )
+      .toBe(0);
     expect((await db.query('SELECT 1 FROM counters WHERE id = 200')).rowCount).toBe(0);
   });
 
