@@ -89,23 +89,43 @@ describe.skipIf(!hasRealPostgres())('concurrency on PostgreSQL', () => {
     expect(rows[0]!.refunded_minor).toBe('6000');
   });
 
-  it('the same race through the tool: both confirmed, one refund', async () => {
+  it('the same race through the tool: both asked, one refund, the other re-checked after approval', async () => {
     const { paymentId } = await payment();
+    // Asking is a round trip: the call's transaction rolls back, the person answers, the call runs
+    // again from the start. So both calls can reach the question before either refunds. Force that
+    // interleaving: the first person answers only once the second has been asked, and the second
+    // only once the first call is over. The approved second call must still check again, and refuse.
     const asked: string[] = [];
-    // The person is asked after the checks, under the payment's lock: the second call is checked
-    // (and refused) only after the first refund committed, so nobody approves a refund that fails.
+    let secondAsked!: () => void;
+    const bothAsked = new Promise<void>((resolve) => (secondAsked = resolve));
+    let firstOver!: () => void;
+    const firstSettled = new Promise<void>((resolve) => (firstOver = resolve));
+    const confirm = async () => {
+      if (asked.length === 1) return bothAsked;
+      secondAsked();
+      return firstSettled;
+    };
     const attempts = ['op-1', 'op-2'].map((principal) =>
       call(
         b,
         issueRefund,
         { payment_id: paymentId, amount_minor: 5000, currency: 'USD', reason: `Race ${principal}` },
-        { principal, confirmations: asked },
-      ),
+        { principal, confirmations: asked, confirm },
+      ).finally(firstOver),
     );
     const { ok, errors } = outcomes(await Promise.allSettled(attempts));
+    expect(asked).toHaveLength(2);
     expect(ok).toBe(1);
     expect(errors.map((e) => e.code)).toEqual(['precondition_failed']);
-    expect(asked).toHaveLength(1);
+    const { rows: refunds } = await b.db.query<{ amount_minor: string; left: string }>(
+      `SELECT r.amount_minor, p.amount_minor - p.refunded_minor AS left
+         FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.payment_id = $1`,
+      [paymentId],
+    );
+    expect(refunds).toEqual([{ amount_minor: '5000', left: expect.any(String) }]);
+    // Refused on what was left after the first refund, not on the payment as the person saw it.
+    expect(errors[0]!.details).toMatchObject({ refundable_minor: Number(refunds[0]!.left) });
+    expect(Number(refunds[0]!.left)).toBeLessThan(5000);
     // Through the tool means through the wrapper: both calls were audited under their principals.
     const { rows } = await b.db.query<{ principal: string }>(
       "SELECT principal FROM bounded_audit WHERE tool = 'issue_refund' AND principal IN ('op-1', 'op-2') ORDER BY principal",
