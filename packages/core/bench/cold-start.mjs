@@ -1,9 +1,9 @@
 // Cold start (spawn → tools/list response) and idle RSS over stdio, servers measured side by side
 // in one run, interleaved, medians of N. Usage: node bench/cold-start.mjs [rounds] [name=entry.ts ...]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { bundle } from '../../../scripts/bundle-app.mjs';
 
@@ -19,9 +19,19 @@ const entries = [
 const outDir = join(here, '.out');
 mkdirSync(outDir, { recursive: true });
 const servers = [];
+const repoRoot = resolve(here, '../../..');
 for (const [name, entry] of entries) {
-  const dir = join(outDir, String(servers.length));
+  // Each bundle sits where its source does, mirrored under .out/N, with the migrations beside it
+  // (in the entry's folder or the one above, as './migrations/' or '../migrations/'): a server
+  // refuses to start without them.
+  const root = join(outDir, String(servers.length));
+  const dir = join(root, relative(repoRoot, dirname(entry)));
   await bundle(entry, dir);
+  for (const source of [dirname(entry), dirname(dirname(entry))]) {
+    const migrations = join(source, 'migrations');
+    if (existsSync(migrations))
+      cpSync(migrations, join(root, relative(repoRoot, migrations)), { recursive: true });
+  }
   servers.push({ name, outfile: join(dir, 'main.js'), startMs: [], rssMiB: [] });
 }
 
@@ -31,7 +41,7 @@ function measure(server, round) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [server.outfile], {
-      stdio: ['pipe', 'pipe', 'ignore'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       env: {
         ...process.env,
         LOG_LEVEL: 'warn',
@@ -45,6 +55,7 @@ function measure(server, round) {
         send({ jsonrpc: '2.0', method: 'notifications/initialized' });
         send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
       } else if (message.id === 2) {
+        listed = true;
         server.startMs.push(performance.now() - started);
         setTimeout(() => {
           const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -53,7 +64,14 @@ function measure(server, round) {
         }, 1000);
       }
     });
-    child.once('exit', () => resolvePromise());
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    let listed = false;
+    child.once('exit', (code) => {
+      // A server that dies before answering would leave a hole in the medians: stop, and say why.
+      if (listed) resolvePromise();
+      else reject(new Error(`${server.name} exited (${code}) before answering tools/list:\n${stderr}`));
+    });
     child.once('error', reject);
     send({
       jsonrpc: '2.0',
