@@ -247,21 +247,28 @@ async function settleOrGiveUp<T>(
     () => 'settled' as const,
     () => 'settled' as const,
   );
-  if ((await Promise.race([settled, aborted])) === 'settled') return work;
-  const late = await Promise.race([settled, sleep(STOP_GRACE_MS).then(() => 'stuck' as const)]);
-  if (late === 'settled') {
+  const stopped = async () => {
     try {
       return await work;
     } catch (error) {
-      if (error === signal.reason || isAbortError(error)) throw stopError(signal, tool, timeoutMs, 'stopped');
+      if (signal.aborted && abortedBy(error, signal)) throw stopError(signal, tool, timeoutMs, 'stopped');
       throw error;
     }
-  }
+  };
+  if ((await Promise.race([settled, aborted])) === 'settled') return stopped();
+  const late = await Promise.race([settled, sleep(STOP_GRACE_MS).then(() => 'stuck' as const)]);
+  if (late === 'settled') return stopped();
   throw stopError(signal, tool, timeoutMs, 'unknown');
 }
 
-function isAbortError(error: unknown): boolean {
-  return error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError');
+/**
+ * Whether the work failed because the call's signal fired: the signal's own reason, or an abort
+ * error a library made of it (the AWS SDK throws an Error named AbortError whose cause is the reason).
+ */
+function abortedBy(error: unknown, signal: AbortSignal): boolean {
+  if (error === signal.reason) return true;
+  if (!(error instanceof Error)) return false;
+  return error.name === 'AbortError' || error.name === 'TimeoutError' || error.cause === signal.reason;
 }
 
 function stopError(
