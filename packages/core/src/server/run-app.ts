@@ -28,8 +28,13 @@ export interface AppMain<Deps, C extends z.ZodObject> {
   config: C;
   /** The app's own command-line flags, each setting an environment variable of `config` (`--sandbox` → `CLOUD_OPS_SANDBOX`). */
   flags?: AppFlags;
-  /** Extensions the embedded PGlite loads, for migrations that create them. */
-  pgliteExtensions?: OpenDatabaseOptions['pgliteExtensions'];
+  /**
+   * Extensions the embedded PGlite loads, for migrations that create them; a function of the
+   * configuration when some are needed only by features the operator turned on (each costs open time).
+   */
+  pgliteExtensions?:
+    | OpenDatabaseOptions['pgliteExtensions']
+    | ((config: CoreConfigValues & z.output<C>) => OpenDatabaseOptions['pgliteExtensions']);
   deps(context: { config: CoreConfigValues & z.output<C>; log: Logger; dataDir: string }): Deps;
   /**
    * Work chosen by the configuration (`--ingest PATH`) that runs once the database is open, after
@@ -106,6 +111,8 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
   const metrics = config.HTTP ? await createPromMetrics(main.app.name) : undefined;
   const seedDemo = main.seedDemo;
   if (config.SEED_DEMO && !seedDemo) fail('this server has no demo data (--seed-demo)');
+  const pgliteExtensions =
+    typeof main.pgliteExtensions === 'function' ? main.pgliteExtensions(config) : main.pgliteExtensions;
   let raw: Database;
   try {
     raw = openDatabase({
@@ -113,7 +120,7 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
       poolMax: config.DB_POOL_MAX,
       dataDir,
       log,
-      ...(main.pgliteExtensions ? { pgliteExtensions: main.pgliteExtensions } : {}),
+      ...(pgliteExtensions ? { pgliteExtensions } : {}),
     });
   } catch (error) {
     // Before anything is served: a host sees the server exit at once, with the reason on stderr.
