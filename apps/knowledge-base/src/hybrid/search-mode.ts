@@ -1,6 +1,6 @@
 import type { Database } from '@bounded/core';
 import { fuseRanks } from '../domain/rank-fusion.js';
-import { nearestChunks, pendingEmbeddings } from '../store/embeddings.js';
+import { anyEmbedded, nearestChunks, pendingEmbeddings } from '../store/embeddings.js';
 import { matchOf, retrieve, type ResolvedMatch, type RetrieveOptions } from '../store/retrieve.js';
 import { chunksByIds, type RankedChunk } from '../store/search.js';
 import { EmbeddingsFailed } from './embeddings-endpoint.js';
@@ -58,7 +58,11 @@ export async function rankPassages(
   }
   const nearest = await nearestChunks(db, space, vector, options.filters, options.depth);
   const pending = await pendingEmbeddings(db, space);
-  if (nearest.length === 0 && pending > 0) return keyword('embeddings_pending', pending);
+  // No neighbour at all may just mean nothing is like the query; it means "not yet" only when no
+  // chunk has a vector.
+  if (nearest.length === 0 && pending > 0 && !(await anyEmbedded(db, space))) {
+    return keyword('embeddings_pending', pending);
+  }
   const ranked = await retrieve(db, query, {
     ...options,
     limit: options.depth,

@@ -217,6 +217,15 @@ export async function releaseChunks(
   );
 }
 
+/** Whether any chunk has a vector in this space. */
+export async function anyEmbedded(q: Queryable, space: VectorSpace): Promise<boolean> {
+  const { rows } = await q.query<{ any: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${space.table} e JOIN kb_chunks c ON c.id = e.chunk_id
+                     WHERE e.embedding IS NOT NULL) AS any`,
+  );
+  return rows[0]?.any === true;
+}
+
 /** Chunks of the knowledge base that have no vector in this space yet. */
 export async function pendingEmbeddings(q: Queryable, space: VectorSpace): Promise<number> {
   const { rows } = await q.query<{ n: number }>(
