@@ -1,8 +1,8 @@
 // Bundles an app's src/main.ts (with @bounded/core from source) into dist/main.js plus chunks.
 // One entry file loads faster than hundreds of modules. What is only imported dynamically (the
 // HTTP stack, pg, prom-client, jose) goes to its own chunk, so a stdio server neither reads nor
-// compiles it, nor loads the Node built-ins it needs. PGlite stays external because it loads its
-// WebAssembly and data files relative to its own package.
+// compiles it, nor loads the Node built-ins it needs. PGlite and its pgvector build stay external
+// because they load their WebAssembly and data files relative to their own packages.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ export async function bundle(entry, outdir, { sourcemap = false } = {}) {
     format: 'esm',
     target: 'node20',
     conditions: ['@bounded/source'],
-    external: ['@electric-sql/pglite', 'pg-native'],
+    external: ['@electric-sql/pglite', '@electric-sql/pglite-pgvector', 'pg-native'],
     sourcemap: sourcemap ? 'linked' : false,
     legalComments: 'linked',
     banner: {

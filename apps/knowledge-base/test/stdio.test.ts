@@ -1,6 +1,7 @@
 // The bundled binary over stdio: --ingest indexes a folder at start, without holding up the
 // handshake (progress on stderr; tool calls wait for it),
 // --seed-demo the project's own READMEs, and stdout carries protocol messages only.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,3 +73,20 @@ it('indexes the --ingest folder and the demo docs before the first call runs, lo
   });
   expect((research.structuredContent as { documents: unknown[] }).documents.length).toBeGreaterThan(0);
 }, 60_000);
+
+it('stops at start-up, with one line naming the variable, when the embeddings configuration is half done', () => {
+  const run = spawnSync(process.execPath, [join(outDir, 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      KB_EMBEDDINGS_URL: 'http://127.0.0.1:9/v1',
+      KB_EMBEDDINGS_KEY: 'sk-secret-value',
+    },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  expect(run.status).toBe(2);
+  expect(run.stderr).toBe(
+    'knowledge-base-mcp: Invalid KB_EMBEDDINGS_MODEL: required with KB_EMBEDDINGS_URL\n',
+  );
+  expect(run.stdout).toBe('');
+});

@@ -205,12 +205,18 @@ export function parseConfig<A extends z.ZodObject>(
     path: ['AUTH_JWT_SECRET'],
   });
   const result = schema.safeParse(env);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'configuration');
-    const flag = Object.entries(flags).find(([, f]) => f.env === variable)?.[0];
-    const where = flag ? `${variable} (--${flag})` : variable;
-    throw new ConfigError(`Invalid ${where}: ${issue.message}`);
-  }
+  if (!result.success) throw configError(result.error, flags);
+  // Extending by shape drops the app schema's own refinements (settings that only make sense
+  // together): they are checked against the same input once every variable is valid on its own.
+  const app = appSchema.safeParse(env);
+  if (!app.success) throw configError(app.error, flags);
   return result.data as CoreConfigValues & z.output<A>;
+}
+
+function configError(error: z.ZodError, flags: AppFlags): ConfigError {
+  const issue = error.issues[0]!;
+  const variable = String(issue.path[0] ?? 'configuration');
+  const flag = Object.entries(flags).find(([, f]) => f.env === variable)?.[0];
+  const where = flag ? `${variable} (--${flag})` : variable;
+  return new ConfigError(`Invalid ${where}: ${issue.message}`);
 }

@@ -54,3 +54,16 @@ it("never lets an app's flag redefine one of core's", () => {
   expect(config.READ_ONLY).toBe(true);
   expect(config.NOTES_READ_ONLY).toBeUndefined();
 });
+
+it("checks the app schema's own refinements, naming the variable", () => {
+  const Paired = z
+    .object({ NOTES_URL: z.string().optional(), NOTES_MODEL: z.string().optional() })
+    .refine((c) => (c.NOTES_URL === undefined) === (c.NOTES_MODEL === undefined), {
+      message: 'NOTES_URL and NOTES_MODEL go together',
+      path: ['NOTES_MODEL'],
+    });
+  expect(() => parseConfig(Paired, { argv: [], env: { NOTES_URL: 'http://x' } })).toThrow(
+    /^Invalid NOTES_MODEL: NOTES_URL and NOTES_MODEL go together$/,
+  );
+  expect(parseConfig(Paired, { argv: [], env: { NOTES_URL: 'u', NOTES_MODEL: 'm' } }).NOTES_MODEL).toBe('m');
+});

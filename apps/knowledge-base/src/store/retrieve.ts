@@ -36,6 +36,8 @@ export interface RetrieveOptions {
   ranking?: Ranking;
   /** A match resolved by an earlier page; skips the fallbacks. */
   resolved?: ResolvedMatch;
+  /** Spelling correction without pg_trgm's `%` operator (see closestTerm). */
+  avoidTrigramOperator?: boolean;
   signal?: AbortSignal;
 }
 
@@ -61,11 +63,7 @@ export async function retrieve(
     });
   if (options.resolved) {
     const r = options.resolved;
-    const match: Match =
-      r.operator === 'websearch'
-        ? { kind: 'websearch', query: r.query ?? '' }
-        : { kind: r.operator, lexemes: r.lexemes };
-    return { chunks: await run(match, r.lexemes), match: r };
+    return { chunks: await run(matchOf(r), r.lexemes), match: r };
   }
 
   const lexemes = await lexemesOf(q, query);
@@ -92,7 +90,7 @@ export async function retrieve(
       corrected.push(lexeme);
       continue;
     }
-    const to = await closestTerm(q, lexeme);
+    const to = await closestTerm(q, lexeme, !options.avoidTrigramOperator);
     if (to !== undefined) {
       corrections.push({ from: lexeme, to });
       corrected.push(to);
@@ -108,4 +106,11 @@ export async function retrieve(
   const anyLexemes = scored.length > 0 ? scored : lexemes;
   const chunks = await run({ kind: 'any', lexemes: anyLexemes }, anyLexemes);
   return { chunks, match: { mode: 'any_term', operator: 'any', lexemes: anyLexemes, corrections } };
+}
+
+/** The candidate match a resolved match stands for (to repeat it, or to highlight with it). */
+export function matchOf(resolved: ResolvedMatch): Match {
+  return resolved.operator === 'websearch'
+    ? { kind: 'websearch', query: resolved.query ?? '' }
+    : { kind: resolved.operator, lexemes: resolved.lexemes };
 }

@@ -75,17 +75,24 @@ export async function knownLexemes(q: Queryable, lexemes: string[]): Promise<Set
   return new Set(rows.map((r) => r.term));
 }
 
-/** The indexed term most similar to `lexeme` by trigrams (pg_trgm), if any is similar enough. */
-export async function closestTerm(q: Queryable, lexeme: string): Promise<string | undefined> {
+/**
+ * The indexed term most similar to `lexeme` by trigrams (pg_trgm), if any is similar enough.
+ * `indexed: false` scans the vocabulary with similarity() instead of the GIN-indexed `%`
+ * operator: with PGlite's pgvector build loaded, `%` can hang the embedded database (see the README).
+ */
+export async function closestTerm(q: Queryable, lexeme: string, indexed = true): Promise<string | undefined> {
   const { rows } = await q.query<{ term: string }>(
     `SELECT term FROM kb_terms
-      WHERE term OPERATOR(public.%) $1
+      WHERE ${indexed ? 'term OPERATOR(public.%) $1' : `public.similarity(term, $1) >= ${TRIGRAM_THRESHOLD}`}
       ORDER BY public.similarity(term, $1) DESC, df DESC, term
       LIMIT 1`,
     [lexeme],
   );
   return rows[0]?.term;
 }
+
+// pg_trgm's default similarity threshold, which `%` applies.
+const TRIGRAM_THRESHOLD = 0.3;
 
 /**
  * Ranks chunks: candidates from the GIN-indexed tsvector match (and the filters), scored by BM25
@@ -95,21 +102,9 @@ export async function closestTerm(q: Queryable, lexeme: string): Promise<string 
  */
 export async function rankChunks(q: Queryable, options: RankOptions): Promise<RankedChunk[]> {
   const params: unknown[] = [];
-  const param = (value: unknown): string => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  const tsquery =
-    options.match.kind === 'websearch'
-      ? `websearch_to_tsquery('${CFG}', ${param(options.match.query)})`
-      : `array_to_string(ARRAY(SELECT quote_literal(l) FROM unnest(${param(options.match.lexemes)}::text[]) l), ${param(
-          options.match.kind === 'all' ? ' & ' : ' | ',
-        )})::tsquery`;
-  const where: string[] = ['c.tsv @@ m.query'];
-  const { collection, tags, source } = options.filters;
-  if (collection !== undefined) where.push(`d.collection = ${param(collection)}`);
-  if (tags !== undefined && tags.length > 0) where.push(`d.tags @> ${param(tags)}::text[]`);
-  if (source !== undefined) where.push(`starts_with(d.uri, ${param(source)})`);
+  const param = parameterList(params);
+  const tsquery = tsqueryOf(options.match, param);
+  const where: string[] = ['c.tsv @@ m.query', ...filterConditions(options.filters, param)];
   const bm25 = options.ranking !== 'ts_rank_cd';
   const { k1, b } = BM25;
   // The corpus size and average length go in as values: the planner then sees a handful of terms
@@ -148,20 +143,82 @@ export async function rankChunks(q: Queryable, options: RankOptions): Promise<Ra
       FROM page p JOIN kb_chunks c ON c.id = p.id JOIN kb_documents d ON d.id = c.document_id, m
      ORDER BY p.score DESC, p.id`;
   options.signal?.throwIfAborted();
-  const { rows } = await q.query<{
-    chunk_id: string;
-    document_id: string;
-    title: string;
-    uri: string;
-    collection: string;
-    heading_path: string[];
-    start_offset: number;
-    end_offset: number;
-    score: number;
-    body: string;
-    snippet: string | null;
-  }>(sql, params);
-  return rows.map((r) => ({
+  const { rows } = await q.query<ChunkRow & { score: number }>(sql, params);
+  return rows.map((r) => chunkOf(r, Number(r.score)));
+}
+
+/**
+ * These chunks (by id, in the order given, with the score given), snippets highlighted for
+ * `highlight` when it is set: the page of a ranking made elsewhere (hybrid fusion).
+ */
+export async function chunksByIds(
+  q: Queryable,
+  ranked: readonly { id: string; score: number }[],
+  highlight: Match | undefined,
+): Promise<RankedChunk[]> {
+  if (ranked.length === 0) return [];
+  const params: unknown[] = [];
+  const param = parameterList(params);
+  const ids = param(ranked.map((r) => r.id));
+  const snippet = highlight
+    ? `ts_headline('${CFG}', c.body, ${tsqueryOf(highlight, param)}, '${HEADLINE}')`
+    : 'NULL::text';
+  const { rows } = await q.query<ChunkRow>(
+    `SELECT c.id::text AS chunk_id, d.id AS document_id, d.title, d.uri, d.collection, c.heading_path,
+            c.start_offset, c.end_offset, c.body, ${snippet} AS snippet
+       FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id
+      WHERE c.id = ANY(${ids}::bigint[])`,
+    params,
+  );
+  const byId = new Map(rows.map((r) => [r.chunk_id, r]));
+  // A chunk deleted since it was ranked is left out.
+  return ranked.flatMap((r) => {
+    const row = byId.get(r.id);
+    return row ? [chunkOf(row, r.score)] : [];
+  });
+}
+
+/** SQL conditions on the document (aliased `d`) for these filters, values bound through `param`. */
+export function filterConditions(filters: SearchFilters, param: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  const { collection, tags, source } = filters;
+  if (collection !== undefined) where.push(`d.collection = ${param(collection)}`);
+  if (tags !== undefined && tags.length > 0) where.push(`d.tags @> ${param(tags)}::text[]`);
+  if (source !== undefined) where.push(`starts_with(d.uri, ${param(source)})`);
+  return where;
+}
+
+/** Binds values as $1, $2, … in `params`, returning each placeholder. */
+export function parameterList(params: unknown[]): (value: unknown) => string {
+  return (value) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+}
+
+function tsqueryOf(match: Match, param: (value: unknown) => string): string {
+  return match.kind === 'websearch'
+    ? `websearch_to_tsquery('${CFG}', ${param(match.query)})`
+    : `array_to_string(ARRAY(SELECT quote_literal(l) FROM unnest(${param(match.lexemes)}::text[]) l), ${param(
+        match.kind === 'all' ? ' & ' : ' | ',
+      )})::tsquery`;
+}
+
+interface ChunkRow {
+  chunk_id: string;
+  document_id: string;
+  title: string;
+  uri: string;
+  collection: string;
+  heading_path: string[];
+  start_offset: number;
+  end_offset: number;
+  body: string;
+  snippet: string | null;
+}
+
+function chunkOf(r: ChunkRow, score: number): RankedChunk {
+  return {
     chunkId: r.chunk_id,
     documentId: r.document_id,
     title: r.title,
@@ -170,8 +227,8 @@ export async function rankChunks(q: Queryable, options: RankOptions): Promise<Ra
     headingPath: r.heading_path,
     start: r.start_offset,
     end: r.end_offset,
-    score: Number(r.score),
+    score,
     body: r.body,
     snippet: r.snippet,
-  }));
+  };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ingestDirectory } from '../files/ingest-directory.js';
 import { realRoots, resolveInsideRoots } from '../files/allowed-roots.js';
 import { defineKbTool, WRITE_SCOPES } from './define-kb-tool.js';
-import { collectionName, tagName } from './shapes.js';
+import { collectionName, embeddingsPending, pendingLine, tagName } from './shapes.js';
 
 const MAX_SKIPPED_LISTED = 30;
 
@@ -33,6 +33,7 @@ export const ingestDirectoryTool = defineKbTool({
     updated: z.number().int(),
     unchanged: z.number().int(),
     chunks: z.number().int(),
+    embeddings_pending: embeddingsPending,
     skipped: z
       .array(z.object({ path: z.string(), reason: z.string() }))
       .describe(`Files left out, at most ${MAX_SKIPPED_LISTED} listed.`),
@@ -62,11 +63,20 @@ export const ingestDirectoryTool = defineKbTool({
       { step: ctx.phase!.step.bind(ctx.phase), progress: ctx.progress, signal: ctx.signal },
     );
     const { skipped, ...counts } = result;
+    const pending = await ctx.deps.semantic.pendingIn(ctx.db);
+    ctx.deps.semantic.wake();
     return {
-      data: { path, ...counts, skipped: skipped.slice(0, MAX_SKIPPED_LISTED), skipped_count: skipped.length },
+      data: {
+        path,
+        ...counts,
+        embeddings_pending: pending,
+        skipped: skipped.slice(0, MAX_SKIPPED_LISTED),
+        skipped_count: skipped.length,
+      },
       text:
         `Indexed ${result.files} file(s) under ${path} into collection ${result.collection}: ${result.created} created, ` +
         `${result.updated} updated, ${result.unchanged} unchanged; ${result.chunks} chunk(s) written.` +
+        pendingLine(pending) +
         (skipped.length > 0
           ? `\nSkipped ${skipped.length}:\n${skipped
               .slice(0, MAX_SKIPPED_LISTED)

@@ -5,7 +5,7 @@ import { prepareDocument, type PreparedDocument } from '../domain/prepare-docume
 import { indexDocuments, type IndexOutcome } from '../store/index-document.js';
 import { refreshPlannerStatistics, REFRESH_STATISTICS_AFTER_CHUNKS } from '../store/term-stats.js';
 import { defineKbTool, WRITE_SCOPES } from './define-kb-tool.js';
-import { collectionName, documentUri, tagName } from './shapes.js';
+import { collectionName, documentUri, embeddingsPending, pendingLine, tagName } from './shapes.js';
 
 const MAX_DOCUMENT_CHARS = 1_000_000;
 const MAX_BATCH_CHARS = 8_000_000;
@@ -57,6 +57,7 @@ export const ingestDocuments = defineKbTool({
     updated: z.number().int(),
     unchanged: z.number().int(),
     chunks: z.number().int().describe('Chunks indexed for created and updated documents.'),
+    embeddings_pending: embeddingsPending,
     documents: z.array(Outcome),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -113,7 +114,9 @@ export const ingestDocuments = defineKbTool({
       updated: count('updated'),
       unchanged: count('unchanged'),
       chunks,
+      embeddings_pending: await ctx.deps.semantic.pendingIn(ctx.tx),
     };
+    ctx.deps.semantic.wake();
     return {
       data: {
         ...summary,
@@ -124,7 +127,9 @@ export const ingestDocuments = defineKbTool({
           chunks: o.chunks,
         })),
       },
-      text: `Indexed ${prepared.length} document(s): ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged; ${chunks} chunk(s) written.`,
+      text:
+        `Indexed ${prepared.length} document(s): ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged; ${chunks} chunk(s) written.` +
+        pendingLine(summary.embeddings_pending),
     };
   },
 });

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { RESEARCH_CANDIDATES } from '../domain/bm25.js';
 import { packPassages, type Pack } from '../domain/research-pack.js';
 import { charsForTokens, estimateTokens, RESEARCH_BUDGET } from '../domain/token-budget.js';
-import { retrieve } from '../store/retrieve.js';
+import { rankPassages } from '../hybrid/search-mode.js';
 import { defineKbTool, READ_SCOPES } from './define-kb-tool.js';
-import { filterInput, filtersOf, headingLabel, matchLine, MatchOut, matchOut } from './shapes.js';
+import { filterInput, filtersOf, headingLabel, matchLine, MatchOut, matchOut, modeInput } from './shapes.js';
 
 const Passage = z.object({
   heading_path: z.array(z.string()),
@@ -50,6 +50,7 @@ export const researchQuestion = defineKbTool({
       .default(RESEARCH_BUDGET.default)
       .describe('Most tokens the result may use.'),
     ...filterInput,
+    ...modeInput,
   }),
   output: z.object({
     documents: z.array(DocumentPassages),
@@ -62,13 +63,15 @@ export const researchQuestion = defineKbTool({
   effects: 'none',
   scopes: READ_SCOPES,
   async handler(input, ctx) {
-    const { chunks, match } = await retrieve(ctx.db, input.question, {
+    const { chunks, match, outcome } = await rankPassages(ctx.db, ctx.deps.semantic, input.question, {
       filters: filtersOf(input),
       limit: RESEARCH_CANDIDATES,
       offset: 0,
       prefer: 'any',
       highlight: false,
       signal: ctx.signal,
+      mode: input.mode,
+      depth: RESEARCH_CANDIDATES,
     });
     // Room for the header, the match note and the per-document lines, then passages.
     const room = charsForTokens(input.token_budget) - 400;
@@ -82,7 +85,7 @@ export const researchQuestion = defineKbTool({
         start: c.start,
         end: c.end,
         text: c.body,
-        score: Math.round(c.score * 1000) / 1000,
+        score: Math.round(c.score * 10_000) / 10_000,
       })),
       room,
       PASSAGE_OVERHEAD_CHARS,
@@ -104,12 +107,12 @@ export const researchQuestion = defineKbTool({
     return {
       data: {
         documents,
-        match: matchOut(match),
+        match: matchOut(match, outcome),
         used_tokens: estimateTokens(pack.usedChars),
         token_budget: input.token_budget,
         omitted_passages: pack.omitted,
       },
-      text: renderPack(pack, matchLine(match)),
+      text: renderPack(pack, matchLine(match, outcome)),
     };
   },
 });

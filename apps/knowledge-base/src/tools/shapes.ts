@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ModeOutcome } from '../hybrid/search-mode.js';
+import type { FallbackReason } from '../hybrid/semantic-search.js';
 import type { ResolvedMatch } from '../store/retrieve.js';
 import type { SearchFilters } from '../store/search.js';
 
@@ -47,25 +49,82 @@ export const Citation = z.object({
   end_offset: z.number().int(),
 });
 
+/** Search mode, shared by search_knowledge and research_question. */
+export const modeInput = {
+  mode: z
+    .enum(['keyword', 'hybrid'])
+    .optional()
+    .describe(
+      'hybrid (default where embeddings are set up): keyword and embedding ranks fused, finds passages worded differently; keyword: BM25 only.',
+    ),
+};
+
 export const MatchOut = z.object({
-  mode: z.enum(['keyword']).describe('keyword: BM25 full-text ranking (no embeddings are configured).'),
+  mode: z.enum(['keyword', 'hybrid']).describe('The ranking that ran.'),
+  fallback: z
+    .enum(['no_embeddings_endpoint', 'no_vector_extension', 'endpoint_failed', 'embeddings_pending'])
+    .nullable()
+    .describe('Why keyword ran instead of hybrid; null when the mode ran as asked.'),
+  pending_embeddings: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Passages not embedded yet (ranked by keywords only).'),
   matched: z
     .enum(['all_terms', 'any_term', 'spelling_corrected'])
-    .describe('all_terms: every term matched; any_term: some did; spelling_corrected: see corrections.'),
+    .describe('Keywords: all_terms matched, any_term: some did, spelling_corrected: see corrections.'),
   corrections: z.array(z.object({ from: z.string(), to: z.string() })),
 });
 
-export function matchOut(match: ResolvedMatch): z.input<typeof MatchOut> {
-  return { mode: 'keyword', matched: match.mode, corrections: match.corrections };
+export function matchOut(match: ResolvedMatch, outcome: ModeOutcome): z.input<typeof MatchOut> {
+  return {
+    mode: outcome.mode,
+    fallback: outcome.fallback,
+    pending_embeddings: outcome.pendingEmbeddings,
+    matched: match.mode,
+    corrections: match.corrections,
+  };
 }
 
-/** One line saying how the query matched, for the text result. */
-export function matchLine(match: ResolvedMatch): string {
-  if (match.mode === 'spelling_corrected') {
-    return `Nothing matched as written; searched for ${match.corrections.map((c) => `"${c.to}" instead of "${c.from}"`).join(', ')}.`;
+const FALLBACK_LINES: Record<FallbackReason, string> = {
+  no_embeddings_endpoint: '',
+  no_vector_extension: 'Keyword ranking only: the database has no vector extension.',
+  endpoint_failed: 'Keyword ranking only: the embeddings endpoint did not answer for this query.',
+  embeddings_pending: 'Keyword ranking only: no passage is embedded yet.',
+};
+
+/** Lines saying which ranking ran and how the query matched, for the text result. */
+export function matchLine(match: ResolvedMatch, outcome: ModeOutcome): string {
+  const lines: string[] = [];
+  if (outcome.mode === 'hybrid') {
+    const pending = outcome.pendingEmbeddings ?? 0;
+    lines.push(
+      `Ranked by keywords and meaning (hybrid)${pending > 0 ? `; ${pending} passage(s) not embedded yet` : ''}.`,
+    );
+  } else if (outcome.fallback) {
+    lines.push(FALLBACK_LINES[outcome.fallback]);
   }
-  if (match.mode === 'any_term') return 'No passage has every term; these have some of them.';
-  return '';
+  if (match.mode === 'spelling_corrected') {
+    lines.push(
+      `Nothing matched as written; searched for ${match.corrections.map((c) => `"${c.to}" instead of "${c.from}"`).join(', ')}.`,
+    );
+  } else if (match.mode === 'any_term' && outcome.mode === 'keyword') {
+    lines.push('No passage has every term; these have some of them.');
+  }
+  return lines.filter(Boolean).join('\n');
+}
+
+/** What ingest tools say of the embeddings still to come. */
+export const embeddingsPending = z
+  .number()
+  .int()
+  .nullable()
+  .describe(
+    'Passages of the knowledge base waiting for embeddings (filled in the background); null without them.',
+  );
+
+export function pendingLine(pending: number | null): string {
+  return pending ? ` ${pending} passage(s) wait for embeddings (keyword search has them already).` : '';
 }
 
 export function headingLabel(path: readonly string[]): string {

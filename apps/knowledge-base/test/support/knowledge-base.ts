@@ -8,9 +8,9 @@ import {
   type ConnectOptions,
   type TestClient,
 } from '@bounded/core/testing';
-import type { RuntimeOptions } from '@bounded/core';
+import type { PgliteExtension, RuntimeOptions } from '@bounded/core';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { KnowledgeBaseConfig, type KnowledgeBaseDeps } from '../../src/config.js';
+import { KnowledgeBaseConfig, knowledgeBaseDeps, type KnowledgeBaseDeps } from '../../src/config.js';
 import { knowledgeBaseApp } from '../../src/server.js';
 
 export const MIGRATIONS = new URL('../../migrations/', import.meta.url);
@@ -34,9 +34,10 @@ export const NO_CORPUS_MESSAGE =
 export async function setupKnowledgeBase(
   env: Record<string, string> = {},
   options: Partial<RuntimeOptions> = {},
+  setup: { pgliteExtensions?: Readonly<Record<string, PgliteExtension>> } = {},
 ) {
-  const testDb = await createTestDatabase({ pgliteExtensions: { pg_trgm } });
-  const deps: KnowledgeBaseDeps = { config: KnowledgeBaseConfig.parse(env) };
+  const testDb = await createTestDatabase({ pgliteExtensions: setup.pgliteExtensions ?? { pg_trgm } });
+  const deps: KnowledgeBaseDeps = knowledgeBaseDeps(KnowledgeBaseConfig.parse(env));
   const runtime = createTestRuntime({
     app: knowledgeBaseApp,
     db: testDb.db,

@@ -30,8 +30,13 @@ export interface AppMain<Deps, C extends z.ZodObject> {
   config: C;
   /** The app's own command-line flags, each setting an environment variable of `config` (`--sandbox` → `CLOUD_OPS_SANDBOX`). */
   flags?: AppFlags;
-  /** Extensions the embedded PGlite loads, for migrations that create them. */
-  pgliteExtensions?: OpenDatabaseOptions['pgliteExtensions'];
+  /**
+   * Extensions the embedded PGlite loads, for migrations that create them; a function of the
+   * configuration when some are needed only by features the operator turned on (each costs open time).
+   */
+  pgliteExtensions?:
+    | OpenDatabaseOptions['pgliteExtensions']
+    | ((config: CoreConfigValues & z.output<C>) => OpenDatabaseOptions['pgliteExtensions']);
   deps(context: { config: CoreConfigValues & z.output<C>; log: Logger; dataDir: string }): Deps;
   /**
    * Work chosen by the configuration (`--ingest PATH`) that runs once the database is open, after
@@ -114,6 +119,8 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
       `migrations directory ${fileURLToPath(main.migrations)} not found: ship it beside the server's dist/`,
     );
   }
+  const pgliteExtensions =
+    typeof main.pgliteExtensions === 'function' ? main.pgliteExtensions(config) : main.pgliteExtensions;
   let raw: Database;
   try {
     raw = openDatabase({
@@ -121,7 +128,7 @@ export async function runApp<Deps, C extends z.ZodObject>(main: AppMain<Deps, C>
       poolMax: config.DB_POOL_MAX,
       dataDir,
       log,
-      ...(main.pgliteExtensions ? { pgliteExtensions: main.pgliteExtensions } : {}),
+      ...(pgliteExtensions ? { pgliteExtensions } : {}),
     });
   } catch (error) {
     // Before anything is served: a host sees the server exit at once, with the reason on stderr.
