@@ -85,9 +85,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 let b: Billing;
 beforeAll(async () => {
+  // The invariants are the subject here, not the operator limits (tested on their own): a random
+  // sequence must never be stopped by a daily cap, nor wait for a person.
   b = await setupBilling({
     BILLING_REFUND_CONFIRM_ABOVE_MINOR: '1000000000',
     BILLING_DAILY_REFUND_CAP_MINOR: '1000000000000',
+    BILLING_CREDIT_CONFIRM_ABOVE_MINOR: '1000000000',
+    BILLING_CREDIT_GRANT_CAP_MINOR: '1000000000000',
+    BILLING_DAILY_CREDIT_CAP_MINOR: '1000000000000',
   });
   await addTestPlans(b.db);
 });
