@@ -8,6 +8,7 @@ import {
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
+import { jsonBody } from './request-params.js';
 
 /** What serves /mcp: the SDK's handler, or that handler with legacy sessions in front of it. */
 export interface McpFetchHandler {
@@ -92,16 +93,14 @@ export function withLegacySessions(
         // Another principal's session id is answered as unknown: a session is not a credential.
         if (!session || session.owner !== ownerOf(authInfo)) return sessionNotFound();
         session.lastUsed = Date.now();
-        return session.transport.handleRequest(request, authInfo ? { authInfo } : undefined);
+        return session.transport.handleRequest(request, requestOptions);
       }
-      if (request.method === 'POST') {
-        const body: unknown = await request
-          .clone()
-          .json()
-          .catch(() => undefined);
-        if (isInitializeRequest(body)) return open(request, authInfo, body);
-      }
-      return stateless.fetch(request, requestOptions);
+      const body = await jsonBody(request, requestOptions);
+      if (isInitializeRequest(body)) return open(request, authInfo, body);
+      return stateless.fetch(
+        request,
+        body === undefined ? requestOptions : { ...requestOptions, parsedBody: body },
+      );
     },
     async close() {
       clearInterval(sweep);

@@ -1,4 +1,8 @@
-import { specTypeSchemas, type SpecTypeName } from '@modelcontextprotocol/server';
+import {
+  specTypeSchemas,
+  type McpHandlerRequestOptions,
+  type SpecTypeName,
+} from '@modelcontextprotocol/server';
 import type { McpFetchHandler } from './legacy-sessions.js';
 
 // The requests a client sends a server, by method. The SDK checks params only inside its handlers,
@@ -45,30 +49,53 @@ function describe(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
 
-const INVALID_PARAMS = -32602;
+/** JSON-RPC's code for params that do not fit the method. */
+export const INVALID_PARAMS = -32602;
+
+/** The error a request whose params do not fit its method is answered with, or undefined. */
+export function paramsError(method: string, params: unknown): { code: number; message: string } | undefined {
+  const problem = paramsProblem(method, params);
+  return problem === undefined
+    ? undefined
+    : { code: INVALID_PARAMS, message: `Invalid params for ${method}: ${problem}.` };
+}
+
+/** A usable JSON-RPC id (a string or an integer), or undefined: JSON-RPC then wants `id: null`. */
+export function requestId(value: unknown): string | number | undefined {
+  return typeof value === 'string' || Number.isSafeInteger(value) ? (value as string | number) : undefined;
+}
+
+/**
+ * The JSON body of an HTTP request, read once along the chain of handlers: what an outer one
+ * already parsed (`parsedBody`), else the request's own; undefined when it is not a JSON POST.
+ */
+export async function jsonBody(
+  request: Request,
+  options: McpHandlerRequestOptions | undefined,
+): Promise<unknown> {
+  if (options?.parsedBody !== undefined) return options.parsedBody;
+  if (request.method !== 'POST') return undefined;
+  return request
+    .clone()
+    .json()
+    .catch(() => undefined);
+}
 
 /**
  * Puts the params check in front of an HTTP handler: a request whose params do not fit its method
  * gets -32602 with one short line (HTTP 400, as the SDK answers its own protocol errors), instead
- * of the SDK's -32603 with a schema dump. Anything that is not one JSON-RPC request goes through.
+ * of the SDK's -32603 with a schema dump. Anything that is not one JSON-RPC request goes through,
+ * with the body it parsed, so the handlers behind it do not parse it again.
  */
 export function screenParams(handler: McpFetchHandler): McpFetchHandler {
   return {
     async fetch(request, options) {
-      if (request.method === 'POST') {
-        const body: unknown = await request
-          .clone()
-          .json()
-          .catch(() => undefined);
-        if (isRequest(body)) {
-          const problem = paramsProblem(body.method, body.params);
-          if (problem) {
-            const error = { code: INVALID_PARAMS, message: `Invalid params for ${body.method}: ${problem}.` };
-            return Response.json({ jsonrpc: '2.0', id: body.id, error }, { status: 400 });
-          }
-        }
+      const body = await jsonBody(request, options);
+      if (isRequest(body)) {
+        const error = paramsError(body.method, body.params);
+        if (error) return Response.json({ jsonrpc: '2.0', id: body.id, error }, { status: 400 });
       }
-      return handler.fetch(request, options);
+      return handler.fetch(request, body === undefined ? options : { ...options, parsedBody: body });
     },
     close: () => handler.close(),
   };
@@ -77,5 +104,5 @@ export function screenParams(handler: McpFetchHandler): McpFetchHandler {
 function isRequest(body: unknown): body is { id: string | number; method: string; params?: unknown } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
   const { id, method } = body as { id?: unknown; method?: unknown };
-  return typeof method === 'string' && (typeof id === 'string' || Number.isSafeInteger(id));
+  return typeof method === 'string' && requestId(id) !== undefined;
 }

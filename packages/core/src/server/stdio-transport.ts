@@ -6,7 +6,7 @@ import {
   type Transport,
 } from '@modelcontextprotocol/server';
 import { IdleWaiters } from './idle-waiters.js';
-import { paramsProblem } from './request-params.js';
+import { paramsError, requestId } from './request-params.js';
 import { StdioEraGate } from './stdio-era.js';
 
 /** Largest JSON-RPC line we accept; a longer one is dropped and answered with an error. */
@@ -14,7 +14,6 @@ export const STDIO_MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
-const INVALID_PARAMS = -32602;
 
 // Serialisers put the top-level "id" first (after "jsonrpc") or last (the official SDK clients);
 // looking at both ends is enough to answer a dropped line without parsing megabytes.
@@ -230,8 +229,8 @@ export class LineTransport implements Transport {
     if (raw.jsonrpc !== '2.0') return refuse(INVALID_REQUEST, 'Invalid request: "jsonrpc" must be "2.0".');
     if (typeof raw.method !== 'string')
       return refuse(INVALID_REQUEST, 'Invalid request: "method" must be a string.');
-    const problem = paramsProblem(raw.method, raw.params);
-    if (problem) return refuse(INVALID_PARAMS, `Invalid params for ${raw.method}: ${problem}.`);
+    const invalid = paramsError(raw.method, raw.params);
+    if (invalid) return refuse(invalid.code, invalid.message);
     let message: JSONRPCMessage;
     try {
       message = parseJSONRPCMessage(raw);
@@ -269,11 +268,6 @@ export class LineTransport implements Transport {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A usable JSON-RPC id (a string or an integer), or undefined: JSON-RPC then wants `id: null`. */
-function requestId(value: unknown): string | number | undefined {
-  return typeof value === 'string' || Number.isSafeInteger(value) ? (value as string | number) : undefined;
 }
 
 /** The id of a dropped line, from a fragment that only looks like JSON (`"\\x"`, `0123` are not). */
