@@ -1,22 +1,12 @@
 // A call's deadline reaches the libraries a handler uses through ctx.signal; whatever error they
 // make of the abort, the model gets the deadline's answer (timeout, retryable), not `internal`.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineTool, type AppDefinition } from '../src/index.js';
-import {
-  connectClient,
-  createTestDatabase,
-  createTestRuntime,
-  type TestDatabase,
-} from '../src/testing/index.js';
+import { connectClient, createTestRuntime } from '../src/testing/index.js';
+import { useTestDatabase } from './support/test-database.js';
 
-let testDb: TestDatabase;
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-});
-afterAll(async () => {
-  await testDb.close();
-});
+const database = useTestDatabase();
 
 /** Waits for an outside answer that never comes, and fails the way `kind` says when aborted. */
 const remoteCall = defineTool({
@@ -28,21 +18,20 @@ const remoteCall = defineTool({
   effects: 'none',
   handler(input, ctx) {
     return new Promise((_, reject) => {
-      ctx.signal.addEventListener(
-        'abort',
-        () => {
-          const reason: unknown = ctx.signal.reason;
-          if (input.kind === 'sdk') {
-            // What the AWS SDK (smithy) throws: a plain Error named AbortError, the reason as cause.
-            reject(Object.assign(new Error('Request aborted', { cause: reason }), { name: 'AbortError' }));
-          } else if (input.kind === 'dom') {
-            reject(new DOMException('This operation was aborted', 'AbortError'));
-          } else {
-            reject(reason);
-          }
-        },
-        { once: true },
-      );
+      const fail = () => {
+        const reason: unknown = ctx.signal.reason;
+        if (input.kind === 'sdk') {
+          // What the AWS SDK (smithy) throws: a plain Error named AbortError, the reason as cause.
+          reject(Object.assign(new Error('Request aborted', { cause: reason }), { name: 'AbortError' }));
+        } else if (input.kind === 'dom') {
+          reject(new DOMException('This operation was aborted', 'AbortError'));
+        } else {
+          reject(reason);
+        }
+      };
+      // As libraries do: an already aborted signal fails at once, a later abort when it comes.
+      if (ctx.signal.aborted) fail();
+      else ctx.signal.addEventListener('abort', fail, { once: true });
     });
   },
 });
@@ -51,7 +40,9 @@ it.each(['sdk', 'dom', 'reason'] as const)(
   'answers a deadline that a library turned into its own %s abort error with timeout, retryable',
   async (kind) => {
     const app: AppDefinition<object> = { name: 'deadline', version: '0', tools: [remoteCall] };
-    const runtime = createTestRuntime({ app, db: testDb.db, deps: {}, options: { toolTimeoutMs: 300 } });
+    const runtime = createTestRuntime({ app, db: database(), deps: {}, options: { toolTimeoutMs: 300 } });
+    // Migrated first, so the deadline falls while the handler waits, not while the database opens.
+    await runtime.ready();
     const client = await connectClient(runtime, { era: 'modern' });
     try {
       const result = await client.callTool('remote_call', { kind });
