@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { loadMigrations } from '../src/index.js';
-import {
-  connectClient,
-  createTestDatabase,
-  createTestRuntime,
-  type TestDatabase,
-} from '../src/testing/index.js';
+import { connectClient, createTestRuntime } from '../src/testing/index.js';
 import { notesApp, notesMigrations, type NotesDeps } from './fixtures/notes-app.js';
+import { useTestDatabase } from './support/test-database.js';
 
-let testDb: TestDatabase;
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-});
-afterAll(async () => {
-  await testDb.close();
-});
+const database = useTestDatabase();
 
 it('runs the handler once for 50 concurrent calls with one key, and all get the same result', async () => {
   const deps: NotesDeps = { listBudgetChars: 16_000, runs: {}, addDelayMs: 100 };
   const runtime = createTestRuntime({
     app: notesApp,
-    db: testDb.db,
+    db: database(),
     deps,
     migrations: await loadMigrations(notesMigrations),
   });
@@ -33,11 +23,11 @@ it('runs the handler once for 50 concurrent calls with one key, and all get the 
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.structuredContent!.replayed === false)).toHaveLength(1);
     expect(deps.runs.add_note).toBe(1);
-    const { rows } = await testDb.db.query<{ n: number }>(
+    const { rows } = await database().query<{ n: number }>(
       `SELECT count(*)::int AS n FROM notes WHERE title = 'once'`,
     );
     expect(rows[0]!.n).toBe(1);
-    const audit = await testDb.db.query<{ n: number; replays: number }>(
+    const audit = await database().query<{ n: number; replays: number }>(
       `SELECT count(*)::int AS n, count(*) FILTER (WHERE replayed)::int AS replays FROM bounded_audit WHERE idempotency_key = $1`,
       [args.idempotency_key],
     );
@@ -50,7 +40,7 @@ it('runs the handler once for 50 concurrent calls with one key, and all get the 
 it('does not claim the key of a call refused for confirmation, so the confirmed retry with that key runs', async () => {
   const runtime = createTestRuntime({
     app: notesApp,
-    db: testDb.db,
+    db: database(),
     deps: { listBudgetChars: 16_000, runs: {} },
     migrations: await loadMigrations(notesMigrations),
     options: { allowModelConfirmation: true },
@@ -67,7 +57,10 @@ it('does not claim the key of a call refused for confirmation, so the confirmed 
     const refused = await client.callTool('delete_note', { id, idempotency_key: key });
     expect(refused.structuredContent!.error).toMatchObject({ code: 'confirmation_required' });
     const claims = () =>
-      testDb.db.query('SELECT 1 FROM bounded_idempotency WHERE tool = $1 AND key = $2', ['delete_note', key]);
+      database().query('SELECT 1 FROM bounded_idempotency WHERE tool = $1 AND key = $2', [
+        'delete_note',
+        key,
+      ]);
     expect((await claims()).rowCount).toBe(0);
 
     // The hint says to call again with confirmed: true and the same key; the arguments differ,
@@ -83,7 +76,7 @@ it('does not claim the key of a call refused for confirmation, so the confirmed 
 it('audits a key reused with other arguments: the refused attempt is on record', async () => {
   const runtime = createTestRuntime({
     app: notesApp,
-    db: testDb.db,
+    db: database(),
     deps: { listBudgetChars: 16_000, runs: {} },
     migrations: await loadMigrations(notesMigrations),
   });
@@ -93,7 +86,7 @@ it('audits a key reused with other arguments: the refused attempt is on record',
     await client.callTool('add_note', { title: 'first', body: '', idempotency_key: k });
     const reused = await client.callTool('add_note', { title: 'other', body: '', idempotency_key: k });
     expect(reused.structuredContent!.error).toMatchObject({ code: 'idempotency_key_reused' });
-    const { rows } = await testDb.db.query<{ outcome: string }>(
+    const { rows } = await database().query<{ outcome: string }>(
       'SELECT outcome FROM bounded_audit WHERE idempotency_key = $1 ORDER BY id',
       [k],
     );
@@ -107,7 +100,7 @@ it('refuses text with an unpaired surrogate as invalid_argument naming the field
   const deps: NotesDeps = { listBudgetChars: 16_000, runs: {}, addDelayMs: 0 };
   const runtime = createTestRuntime({
     app: notesApp,
-    db: testDb.db,
+    db: database(),
     deps,
     migrations: await loadMigrations(notesMigrations),
   });

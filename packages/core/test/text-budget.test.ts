@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { z } from 'zod';
 import { DEFAULT_TEXT_BUDGET_CHARS, defineTool } from '../src/index.js';
-import {
-  connectClient,
-  createTestDatabase,
-  createTestRuntime,
-  type TestDatabase,
-} from '../src/testing/index.js';
+import { connectClient, createTestRuntime } from '../src/testing/index.js';
+import { useTestDatabase } from './support/test-database.js';
 
-let testDb: TestDatabase;
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-});
-afterAll(async () => {
-  await testDb.close();
-});
+const database = useTestDatabase();
 
 const verbose = defineTool({
   name: 'verbose',
@@ -31,7 +21,7 @@ const verbose = defineTool({
 it('cuts a tool text that ignores the budget, and says so', async () => {
   const runtime = createTestRuntime({
     app: { name: 'verbose', version: '0', tools: [verbose] },
-    db: testDb.db,
+    db: database(),
     deps: {},
   });
   const client = await connectClient(runtime, { era: 'modern' });

@@ -4,12 +4,9 @@
 // the base image. What it proves: the files the Dockerfile copies are enough to install and bundle
 // the app, and the final stage holds what the server needs to start. What it cannot: the base
 // image itself, USER, and anything outside the stage directories.
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { sh } from './scratch-project.js';
 
 export interface Instruction {
   op: string;
@@ -109,18 +106,9 @@ export async function runDockerfile(dockerfile: string, context: string, scratch
         break;
       }
       case 'RUN':
-        try {
-          await run('sh', ['-c', args], {
-            cwd: inStage(stage, '.'),
-            env: { ...process.env, ...stage.env },
-            maxBuffer: 64 * 1024 * 1024,
-          });
-        } catch (error) {
-          const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-          throw new Error(`${where}: RUN ${args} failed:\n${stdout ?? ''}\n${stderr ?? ''}`, {
-            cause: error,
-          });
-        }
+        await sh('sh', ['-c', args], { cwd: inStage(stage, '.'), env: stage.env }).catch((error: Error) => {
+          throw new Error(`${where}: ${error.message}`, { cause: error });
+        });
         break;
       case 'ENTRYPOINT':
         stage.entrypoint = JSON.parse(args) as string[];
