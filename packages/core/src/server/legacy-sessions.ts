@@ -93,14 +93,11 @@ export function withLegacySessions(
         // Another principal's session id is answered as unknown: a session is not a credential.
         if (!session || session.owner !== ownerOf(authInfo)) return sessionNotFound();
         session.lastUsed = Date.now();
-        return session.transport.handleRequest(request, requestOptions);
+        return session.transport.handleRequest(request, authInfo ? { authInfo } : undefined);
       }
-      const body = await jsonBody(request, requestOptions);
+      const body = await jsonBody(request);
       if (isInitializeRequest(body)) return open(request, authInfo, body);
-      return stateless.fetch(
-        request,
-        body === undefined ? requestOptions : { ...requestOptions, parsedBody: body },
-      );
+      return stateless.fetch(request, requestOptions);
     },
     async close() {
       clearInterval(sweep);

@@ -1,8 +1,4 @@
-import {
-  specTypeSchemas,
-  type McpHandlerRequestOptions,
-  type SpecTypeName,
-} from '@modelcontextprotocol/server';
+import { specTypeSchemas, type SpecTypeName } from '@modelcontextprotocol/server';
 import type { McpFetchHandler } from './legacy-sessions.js';
 
 // The requests a client sends a server, by method. The SDK checks params only inside its handlers,
@@ -65,37 +61,40 @@ export function requestId(value: unknown): string | number | undefined {
   return typeof value === 'string' || Number.isSafeInteger(value) ? (value as string | number) : undefined;
 }
 
+const peeked = new WeakMap<Request, Promise<unknown>>();
+
 /**
- * The JSON body of an HTTP request, read once along the chain of handlers: what an outer one
- * already parsed (`parsedBody`), else the request's own; undefined when it is not a JSON POST.
+ * The JSON body of a POST (undefined when it is not JSON), read from a clone once per request
+ * however many of our wrappers look at it. The SDK still reads the request itself, so its own
+ * checks, the body size limit among them, apply as before.
  */
-export async function jsonBody(
-  request: Request,
-  options: McpHandlerRequestOptions | undefined,
-): Promise<unknown> {
-  if (options?.parsedBody !== undefined) return options.parsedBody;
-  if (request.method !== 'POST') return undefined;
-  return request
-    .clone()
-    .json()
-    .catch(() => undefined);
+export function jsonBody(request: Request): Promise<unknown> {
+  if (request.method !== 'POST') return Promise.resolve(undefined);
+  let body = peeked.get(request);
+  if (body === undefined) {
+    body = request
+      .clone()
+      .json()
+      .catch(() => undefined);
+    peeked.set(request, body);
+  }
+  return body;
 }
 
 /**
  * Puts the params check in front of an HTTP handler: a request whose params do not fit its method
  * gets -32602 with one short line (HTTP 400, as the SDK answers its own protocol errors), instead
- * of the SDK's -32603 with a schema dump. Anything that is not one JSON-RPC request goes through,
- * with the body it parsed, so the handlers behind it do not parse it again.
+ * of the SDK's -32603 with a schema dump. Anything that is not one JSON-RPC request goes through.
  */
 export function screenParams(handler: McpFetchHandler): McpFetchHandler {
   return {
     async fetch(request, options) {
-      const body = await jsonBody(request, options);
+      const body = await jsonBody(request);
       if (isRequest(body)) {
         const error = paramsError(body.method, body.params);
         if (error) return Response.json({ jsonrpc: '2.0', id: body.id, error }, { status: 400 });
       }
-      return handler.fetch(request, body === undefined ? options : { ...options, parsedBody: body });
+      return handler.fetch(request, options);
     },
     close: () => handler.close(),
   };
